@@ -1,0 +1,75 @@
+/** Layer rules from ARCHITECTURE.md: imports point down, no cycles. */
+const layer = (from, forbidden, comment) => ({
+  name: `${from.replace(/[^a-z]/g, '-')}-imports-down-only`,
+  severity: 'error',
+  comment,
+  from: { path: `^src/${from}` },
+  to: { path: forbidden.map((f) => `^src/${f}`) },
+});
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    layer(
+      'common/',
+      ['remoting', 'store', 'namesrv', 'broker', 'proxy', 'client', 'admin', 'dashboard', 'cli'],
+      'common is the leaf',
+    ),
+    layer(
+      'store/',
+      ['remoting', 'namesrv', 'broker', 'proxy', 'client', 'admin', 'dashboard', 'cli'],
+      'store depends on common only',
+    ),
+    layer(
+      'remoting/',
+      ['store', 'namesrv', 'broker', 'proxy', 'client', 'admin', 'dashboard', 'cli'],
+      'remoting is below every component',
+    ),
+    layer('remoting/protocol/', ['remoting/transport'], 'protocol is pure; transport sits on it'),
+    layer(
+      'namesrv/',
+      ['store', 'broker', 'proxy', 'client', 'admin', 'dashboard', 'cli'],
+      'name server uses remoting and common',
+    ),
+    layer(
+      'broker/',
+      ['namesrv', 'proxy', 'client', 'admin', 'dashboard', 'cli'],
+      'broker uses store, remoting, common',
+    ),
+    {
+      name: 'broker-uses-store-facade-only',
+      severity: 'error',
+      from: { path: '^src/broker/' },
+      to: { path: '^src/store/', pathNot: '^src/store/(message-store|api|store-config)\\.ts$' },
+    },
+    layer(
+      'client/',
+      ['store', 'namesrv', 'broker', 'proxy', 'admin', 'dashboard', 'cli'],
+      'the SDK never imports server code',
+    ),
+    layer(
+      'admin/',
+      ['store', 'namesrv', 'broker', 'proxy', 'dashboard', 'cli'],
+      'admin speaks the protocol like a client',
+    ),
+    {
+      name: 'pure-layers-no-io',
+      severity: 'error',
+      comment: 'common and remoting/protocol never touch sockets, files or the logger',
+      from: { path: '^src/(common|remoting/protocol)/' },
+      to: {
+        path: '^(node:)?(net|fs|fs/promises)$|^pino$|node_modules/pino/',
+        dependencyTypes: ['core', 'npm'],
+      },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+    },
+  },
+};

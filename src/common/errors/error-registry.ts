@@ -1,0 +1,27 @@
+/**
+ * Every error code rocketmq-ts raises itself (RocketMQ response codes live in
+ * remoting/protocol/response-code.ts). `retriable` is what a retry policy reads; `docs/errors.md`
+ * lists the same codes and a unit test keeps the two in step.
+ */
+export const ErrorRegistry = {
+  CONFIG_UNKNOWN_KEY: {
+    retriable: false,
+    hint: 'Check the spelling against docs/configuration.md.',
+  },
+  CONFIG_INVALID_VALUE: {
+    retriable: false,
+    hint: 'The value does not match the key type or range.',
+  },
+  CONFIG_FILE_UNREADABLE: { retriable: false, hint: 'The .properties file could not be read.' },
+  STORE_IO_FAILED: {
+    retriable: false,
+    hint: 'A file operation of the store failed; see the cause.',
+  },
+  STORE_NOT_STARTED: { retriable: true, hint: 'The store is not started or is shutting down.' },
+  STORE_CORRUPTED: {
+    retriable: false,
+    hint: 'A store file has an impossible layout; see the path.',
+  },
+} as const;
+
+export type ErrorCode = keyof typeof ErrorRegistry;

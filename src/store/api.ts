@@ -1,0 +1,136 @@
+/**
+ * The store's narrow capabilities and status results. The broker imports this file and
+ * message-store.ts, nothing else from store/. Expected outcomes are statuses; only I/O faults and
+ * bugs throw.
+ */
+import type { MessageExtBrokerInner } from '../common/message/message-ext.ts';
+
+export const PutMessageStatus = {
+  PUT_OK: 'PUT_OK',
+  FLUSH_DISK_TIMEOUT: 'FLUSH_DISK_TIMEOUT',
+  FLUSH_SLAVE_TIMEOUT: 'FLUSH_SLAVE_TIMEOUT',
+  SLAVE_NOT_AVAILABLE: 'SLAVE_NOT_AVAILABLE',
+  SERVICE_NOT_AVAILABLE: 'SERVICE_NOT_AVAILABLE',
+  CREATE_MAPPED_FILE_FAILED: 'CREATE_MAPPED_FILE_FAILED',
+  MESSAGE_ILLEGAL: 'MESSAGE_ILLEGAL',
+  PROPERTIES_SIZE_EXCEEDED: 'PROPERTIES_SIZE_EXCEEDED',
+  OS_PAGE_CACHE_BUSY: 'OS_PAGE_CACHE_BUSY',
+  UNKNOWN_ERROR: 'UNKNOWN_ERROR',
+} as const;
+export type PutMessageStatus = (typeof PutMessageStatus)[keyof typeof PutMessageStatus];
+
+export const GetMessageStatus = {
+  FOUND: 'FOUND',
+  NO_MATCHED_MESSAGE: 'NO_MATCHED_MESSAGE',
+  MESSAGE_WAS_REMOVING: 'MESSAGE_WAS_REMOVING',
+  OFFSET_FOUND_NULL: 'OFFSET_FOUND_NULL',
+  OFFSET_OVERFLOW_BADLY: 'OFFSET_OVERFLOW_BADLY',
+  OFFSET_OVERFLOW_ONE: 'OFFSET_OVERFLOW_ONE',
+  OFFSET_TOO_SMALL: 'OFFSET_TOO_SMALL',
+  NO_MATCHED_LOGIC_QUEUE: 'NO_MATCHED_LOGIC_QUEUE',
+  NO_MESSAGE_IN_QUEUE: 'NO_MESSAGE_IN_QUEUE',
+} as const;
+export type GetMessageStatus = (typeof GetMessageStatus)[keyof typeof GetMessageStatus];
+
+/** Where an append landed. For a batch, offsets are those of the first message. */
+export interface AppendMessageResult {
+  /** Physical offset of the first record. */
+  wroteOffset: number;
+  /** Bytes written for all records of the append. */
+  wroteBytes: number;
+  /** Queue offset of the first message. */
+  logicsOffset: number;
+  msgNum: number;
+  storeTimestamp: number;
+  /** Offset message ids (store host + physical offset), one per record. */
+  msgIds: string[];
+}
+
+export interface PutMessageResult {
+  status: PutMessageStatus;
+  /** Present when the message was stored (PUT_OK and the flush/slave timeouts). */
+  appendResult?: AppendMessageResult;
+  /** Why the store refused, quoting the offending value, for the broker's remark. */
+  remark?: string;
+}
+
+/** Broker-side filtering hook, consulted per ConsumeQueue unit and, if given, per record. */
+export interface MessageFilter {
+  isMatchedByConsumeQueue(tagsCode: number): boolean;
+  isMatchedByCommitLog?(record: Buffer): boolean;
+}
+
+export interface GetMessageResult {
+  status: GetMessageStatus;
+  /** Records exactly as stored, each a slice of one read buffer; concatenated they are a pull body. */
+  messages: Buffer[];
+  /** Queue offset of each returned record. */
+  queueOffsets: number[];
+  nextBeginOffset: number;
+  minOffset: number;
+  maxOffset: number;
+  bufferTotalSize: number;
+}
+
+export interface GetMessageRequest {
+  topic: string;
+  queueId: number;
+  offset: number;
+  maxMsgNums: number;
+  /** Upper bound on the bytes returned (at least one message is returned if any matches). */
+  maxTotalMsgSize?: number;
+  filter?: MessageFilter;
+}
+
+export interface QueryMessageResult {
+  /** Matching records, newest first. */
+  messages: Buffer[];
+  indexLastUpdateTimestamp: number;
+  indexLastUpdatePhyoffset: number;
+}
+
+/** Appends messages; resolves once the flush policy is met (or timed out). Never rejects for a bad message. */
+export interface MessageAppender {
+  putMessage(msg: MessageExtBrokerInner): Promise<PutMessageResult>;
+  /** Appends the messages of one batch as consecutive records of one queue. */
+  putMessages(msgs: readonly MessageExtBrokerInner[]): Promise<PutMessageResult>;
+}
+
+export interface MessageReader {
+  getMessage(request: GetMessageRequest): GetMessageResult;
+  /** The whole record at a physical offset, or undefined when there is none. */
+  lookMessageByOffset(commitLogOffset: number): Buffer | undefined;
+  queryMessage(
+    topic: string,
+    key: string,
+    maxNum: number,
+    begin: number,
+    end: number,
+  ): QueryMessageResult;
+}
+
+export interface OffsetIndex {
+  getMinOffsetInQueue(topic: string, queueId: number): number;
+  /** One past the last message's queue offset (0 for an empty or unknown queue). */
+  getMaxOffsetInQueue(topic: string, queueId: number): number;
+  /** First queue offset whose store time is at or after `timestamp` (maxOffset if none). */
+  getOffsetInQueueByTime(topic: string, queueId: number, timestamp: number): number;
+  getEarliestMessageTime(topic?: string, queueId?: number): number | undefined;
+  getMessageStoreTimeStamp(
+    topic: string,
+    queueId: number,
+    consumeQueueOffset: number,
+  ): number | undefined;
+  getMinPhyOffset(): number;
+  getMaxPhyOffset(): number;
+  getCommitLogOffsetInQueue(
+    topic: string,
+    queueId: number,
+    consumeQueueOffset: number,
+  ): number | undefined;
+}
+
+export interface StoreLifecycle {
+  start(): Promise<void>;
+  shutdown(): Promise<void>;
+}

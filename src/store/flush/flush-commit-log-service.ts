@@ -1,0 +1,130 @@
+import type { Logger } from 'pino';
+import type { CommitLog } from '../commitlog/commit-log.ts';
+
+/** An append waiting for its bytes to be on disk. */
+export interface FlushWaiter {
+  endOffset: number;
+  deadline: number;
+  done(flushed: boolean): void;
+}
+
+/**
+ * Makes the CommitLog durable. ASYNC_FLUSH: fdatasync every `intervalMs` when there is new data.
+ * SYNC_FLUSH: group commit. One fdatasync covers every append written before it started, and the
+ * next starts as soon as it returns if more appends are waiting; a waiter not covered within
+ * `syncFlushTimeout` is told so (FLUSH_DISK_TIMEOUT) and the data is still flushed later.
+ */
+export class FlushCommitLogService {
+  private readonly commitLog: CommitLog;
+  private readonly intervalMs: number;
+  private readonly logger: Logger;
+  private flushed: number;
+  private inFlight: Promise<void> | undefined;
+  private readonly waiters: FlushWaiter[] = [];
+  private timeoutTimer: NodeJS.Timeout | undefined;
+  private intervalTimer: NodeJS.Timeout | undefined;
+  private syncCount = 0;
+
+  constructor(commitLog: CommitLog, intervalMs: number, logger: Logger) {
+    this.commitLog = commitLog;
+    this.intervalMs = intervalMs;
+    this.logger = logger;
+    this.flushed = commitLog.writtenOffset;
+  }
+
+  /** Everything below this offset is on disk. */
+  get flushedOffset(): number {
+    return this.flushed;
+  }
+
+  /** fdatasync calls made so far. */
+  get fdatasyncCount(): number {
+    return this.syncCount;
+  }
+
+  /** After recovery: the data up to `offset` is already on disk. */
+  markFlushed(offset: number): void {
+    this.flushed = offset;
+  }
+
+  startPeriodic(): void {
+    this.intervalTimer = setInterval(() => {
+      void this.flush();
+    }, this.intervalMs);
+  }
+
+  /** Adds a SYNC_FLUSH waiter and starts a flush if none is running. */
+  await(waiter: FlushWaiter): void {
+    this.waiters.push(waiter);
+    if (!this.timeoutTimer) this.armTimeout();
+    void this.flush();
+  }
+
+  /** Flushes what is written now; concurrent callers share the running flush and follow up. */
+  flush(): Promise<void> {
+    if (this.inFlight) return this.inFlight;
+    const target = this.commitLog.writtenOffset;
+    if (target <= this.flushed) {
+      this.release();
+      return Promise.resolve();
+    }
+    const files = this.commitLog.segmentsBetween(this.flushed, target);
+    this.syncCount += files.length;
+    this.inFlight = Promise.all(files.map((f) => f.datasync()))
+      .then(
+        () => {
+          this.flushed = target;
+        },
+        (err: unknown) => {
+          this.logger.error({ err }, 'CommitLog flush failed');
+        },
+      )
+      .finally(() => {
+        this.inFlight = undefined;
+        this.release();
+        if (this.waiters.length > 0 && this.commitLog.writtenOffset > this.flushed)
+          void this.flush();
+      });
+    return this.inFlight;
+  }
+
+  private release(): void {
+    let n = 0;
+    while (n < this.waiters.length && (this.waiters[n]?.endOffset ?? Infinity) <= this.flushed) n++;
+    if (n === 0) return;
+    const done = this.waiters.splice(0, n);
+    for (const w of done) w.done(true);
+    if (this.waiters.length === 0) this.disarmTimeout();
+  }
+
+  private armTimeout(): void {
+    const first = this.waiters[0];
+    if (!first) return;
+    this.timeoutTimer = setTimeout(
+      () => {
+        this.timeoutTimer = undefined;
+        const now = Date.now();
+        let n = 0;
+        while (n < this.waiters.length && (this.waiters[n]?.deadline ?? Infinity) <= now) n++;
+        for (const w of this.waiters.splice(0, n)) w.done(false);
+        this.armTimeout();
+      },
+      Math.max(1, first.deadline - Date.now()),
+    );
+  }
+
+  private disarmTimeout(): void {
+    if (this.timeoutTimer) clearTimeout(this.timeoutTimer);
+    this.timeoutTimer = undefined;
+  }
+
+  /** Stops the timers and flushes everything, releasing all waiters. */
+  async shutdown(): Promise<void> {
+    if (this.intervalTimer) clearInterval(this.intervalTimer);
+    this.intervalTimer = undefined;
+    while (this.inFlight) await this.inFlight;
+    await this.flush();
+    this.disarmTimeout();
+    for (const w of this.waiters.splice(0)) w.done(this.flushed >= w.endOffset);
+  }
+}

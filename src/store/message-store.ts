@@ -1,0 +1,720 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { pino, type Logger } from 'pino';
+import { RmqError } from '../common/errors/rmq-error.ts';
+import {
+  decodeRecord,
+  measureRecord,
+  encodeRecord,
+  MAX_PROPERTIES_BYTES,
+  readLong,
+  RecordOffset,
+  storeTimestampOffset,
+  checkRecord,
+  type EncodedLengths,
+} from '../common/message/message-ext-codec.ts';
+import type { MessageExtBrokerInner } from '../common/message/message-ext.ts';
+import { createOffsetMessageId } from '../common/message/message-id.ts';
+import { MessageConst } from '../common/message/message-const.ts';
+import { tagsHashCode } from '../common/message/java-hash.ts';
+import { MagicCode } from '../common/constants/magic-code.ts';
+import {
+  GetMessageStatus,
+  PutMessageStatus,
+  type GetMessageRequest,
+  type GetMessageResult,
+  type MessageAppender,
+  type MessageReader,
+  type OffsetIndex,
+  type PutMessageResult,
+  type QueryMessageResult,
+  type StoreLifecycle,
+} from './api.ts';
+import { CommitLog } from './commitlog/commit-log.ts';
+import { ConsumeQueueTable } from './consumequeue/consume-queue-table.ts';
+import { CQ_UNIT_SIZE, readTagsCode, type ConsumeQueue } from './consumequeue/consume-queue.ts';
+import { IndexService } from './index/index-service.ts';
+import { readCheckpoint, writeCheckpoint } from './checkpoint/store-checkpoint.ts';
+import { FlushCommitLogService } from './flush/flush-commit-log-service.ts';
+import { RetentionService, type RetentionReport } from './retention/retention-service.ts';
+import { recoverStore, type RecoveryReport } from './recovery/store-recovery.ts';
+import { storePaths, type StoreConfig } from './store-config.ts';
+
+export interface MessageStoreOptions {
+  config: StoreConfig;
+  logger?: Logger;
+  /** Called after messages become readable (long polling hooks in here). */
+  onMessageArrived?: (topic: string, queueId: number, maxOffset: number) => void;
+  /**
+   * Tag hash code for a record being re-dispatched during recovery; must agree with what the
+   * broker put in `tagsCode` at append. Defaults to the hash of TAGS.
+   */
+  tagsCodeOf?: (topic: string, properties: Map<string, string>, storeTimestamp: number) => number;
+  /** Clock for retention (tests move it). */
+  now?: () => number;
+}
+
+/** A record reserved in the write buffer, dispatched to its queue once written. */
+interface PendingDispatch {
+  cq: ConsumeQueue;
+  queueOffset: number;
+  offset: number;
+  size: number;
+  tagsCode: number;
+  storeTimestamp: number;
+  keys: string | undefined;
+  uniqKey: string | undefined;
+}
+
+interface PendingAck {
+  endOffset: number;
+  result: PutMessageResult;
+  resolve: (result: PutMessageResult) => void;
+}
+
+const TOPIC_PATH_SAFE = /^[^/\\\0]+$/;
+/** Most ConsumeQueue units one read examines (RocketMQ's 16000-byte filter window, in units). */
+const MAX_FILTER_UNITS = 800;
+/** Records further apart than this are read separately rather than in one span. */
+const READ_MERGE_GAP = 16 * 1024;
+
+/**
+ * The store facade: the broker's only way into CommitLog, ConsumeQueue and IndexFile.
+ *
+ * Appends run on the event loop without locks: each one reserves space in the CommitLog's write
+ * buffer, encodes its record in place and takes its queue offset. Once per loop turn the gathered
+ * bytes are written with one call, the records become visible in their queues, and the appends
+ * are acknowledged (ASYNC_FLUSH) or handed to group commit (SYNC_FLUSH).
+ */
+export class MessageStore implements MessageAppender, MessageReader, OffsetIndex, StoreLifecycle {
+  readonly config: StoreConfig;
+  private readonly logger: Logger;
+  private readonly paths: ReturnType<typeof storePaths>;
+  private readonly commitLog: CommitLog;
+  private readonly consumeQueues: ConsumeQueueTable;
+  private readonly index: IndexService;
+  private readonly flushService: FlushCommitLogService;
+  private readonly retention: RetentionService;
+  private readonly options: MessageStoreOptions;
+  private readonly syncFlush: boolean;
+  private pending: PendingDispatch[] = [];
+  private acks: PendingAck[] = [];
+  private commitScheduled = false;
+  private running = false;
+  private dispatchedOffset = 0;
+  private lastStoreTimestamp = 0;
+  private cqFlushTimer: NodeJS.Timeout | undefined;
+  private cqFlushInFlight: Promise<void> | undefined;
+  private recovery: RecoveryReport | undefined;
+
+  constructor(options: MessageStoreOptions) {
+    this.options = options;
+    this.config = options.config;
+    this.logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'store' });
+    this.paths = storePaths(this.config);
+    this.syncFlush = this.config.flushDiskType === 'SYNC_FLUSH';
+    this.commitLog = new CommitLog(
+      this.paths.commitLog,
+      this.config.mappedFileSizeCommitLog,
+      Math.min(this.config.mappedFileSizeCommitLog, 2 * this.config.maxMessageSize + 64 * 1024),
+      this.config.warmMapedFileEnable,
+    );
+    this.consumeQueues = new ConsumeQueueTable(
+      this.paths.consumeQueue,
+      this.config.mappedFileSizeConsumeQueue,
+    );
+    this.index = new IndexService(
+      this.paths.index,
+      this.config.maxHashSlotNum,
+      this.config.maxIndexNum,
+    );
+    this.flushService = new FlushCommitLogService(
+      this.commitLog,
+      this.config.flushIntervalCommitLog,
+      this.logger,
+    );
+    this.retention = new RetentionService({
+      commitLog: this.commitLog,
+      consumeQueues: this.consumeQueues,
+      index: this.index,
+      config: this.config,
+      logger: this.logger,
+      now: options.now ?? Date.now,
+    });
+  }
+
+  /** Locks the folder, recovers, marks the store running (abort file) and starts background work. */
+  async start(): Promise<void> {
+    mkdirSync(this.config.storePathRootDir, { recursive: true });
+    this.lock();
+    const crashed = existsSync(this.paths.abort);
+    this.commitLog.load();
+    this.consumeQueues.load();
+    this.index.load(crashed);
+    this.recovery = recoverStore({
+      commitLog: this.commitLog,
+      consumeQueues: this.consumeQueues,
+      index: this.index,
+      indexEnabled: this.config.messageIndexEnable,
+      checkpoint: readCheckpoint(this.paths.checkpoint),
+      crashed,
+      verifyCrc: this.config.checkCRCOnRecover,
+      maxRecordSize: Math.max(64 * 1024 * 1024, this.config.maxMessageSize + 128 * 1024),
+      tagsCodeOf: this.options.tagsCodeOf ?? defaultTagsCodeOf,
+      logger: this.logger,
+    });
+    this.dispatchedOffset = this.commitLog.writtenOffset;
+    this.flushService.markFlushed(
+      Math.min(this.commitLog.writtenOffset, this.recovery.scanFromOffset),
+    );
+    // Recovery re-dispatched into queues and index; make that durable before claiming it.
+    await this.flushQueues();
+    writeFileSync(this.paths.abort, '');
+    this.flushService.startPeriodic();
+    this.cqFlushTimer = setInterval(() => {
+      void this.flushQueues();
+    }, this.config.flushIntervalConsumeQueue);
+    this.retention.start();
+    this.running = true;
+  }
+
+  /** What the last start found and did. */
+  get recoveryReport(): RecoveryReport | undefined {
+    return this.recovery;
+  }
+
+  /** Stops accepting appends, writes and flushes everything, checkpoints, removes the abort file. */
+  async shutdown(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.retention.shutdown();
+    if (this.cqFlushTimer) clearInterval(this.cqFlushTimer);
+    this.cqFlushTimer = undefined;
+    this.commitPending();
+    await this.flushService.shutdown();
+    while (this.cqFlushInFlight) await this.cqFlushInFlight;
+    await this.flushQueues();
+    this.consumeQueues.close();
+    this.index.close();
+    this.commitLog.close();
+    rmSync(this.paths.abort, { force: true });
+    this.unlock();
+  }
+
+  putMessage(msg: MessageExtBrokerInner): Promise<PutMessageResult> {
+    return this.putMessages([msg]);
+  }
+
+  putMessages(msgs: readonly MessageExtBrokerInner[]): Promise<PutMessageResult> {
+    const refused = this.checkWritable();
+    if (refused) return Promise.resolve(refused);
+    const lengths: EncodedLengths[] = [];
+    for (const msg of msgs) {
+      const bad = this.checkMessage(msg, msgs[0]);
+      if (typeof bad !== 'object' || !('total' in bad)) return Promise.resolve(bad);
+      lengths.push(bad);
+    }
+    const first = msgs[0];
+    if (!first) return Promise.resolve(illegal('the batch holds no message'));
+    return new Promise((resolve) => this.append(msgs, lengths, resolve));
+  }
+
+  private checkWritable(): PutMessageResult | undefined {
+    if (!this.running) {
+      return {
+        status: PutMessageStatus.SERVICE_NOT_AVAILABLE,
+        remark: 'the message store is not running',
+      };
+    }
+    if (!this.retention.writeable) {
+      const used = this.retention.diskUsedPercent.toFixed(1);
+      return {
+        status: PutMessageStatus.SERVICE_NOT_AVAILABLE,
+        remark: `the disk is nearly full: ${used}% used, above diskSpaceWarningLevelRatio ${this.config.diskSpaceWarningLevelRatio}%`,
+      };
+    }
+    return undefined;
+  }
+
+  private checkMessage(
+    msg: MessageExtBrokerInner,
+    first: MessageExtBrokerInner | undefined,
+  ): EncodedLengths | PutMessageResult {
+    if (!TOPIC_PATH_SAFE.test(msg.topic) || msg.topic === '.' || msg.topic === '..') {
+      return illegal(`the topic "${msg.topic}" cannot name a queue folder`);
+    }
+    if (!Number.isInteger(msg.queueId) || msg.queueId < 0)
+      return illegal(`the queue id ${msg.queueId} is not valid`);
+    if (first && (first.topic !== msg.topic || first.queueId !== msg.queueId)) {
+      return illegal('the messages of one batch must go to one topic and queue');
+    }
+    if (msg.body.length > this.config.maxMessageSize) {
+      return illegal(
+        `the message body is ${msg.body.length} bytes, above maxMessageSize ${this.config.maxMessageSize}`,
+      );
+    }
+    const lengths = measureRecord(msg);
+    if (lengths.propertiesLength > MAX_PROPERTIES_BYTES) {
+      return {
+        status: PutMessageStatus.PROPERTIES_SIZE_EXCEEDED,
+        remark: `the properties are ${lengths.propertiesLength} bytes, above ${MAX_PROPERTIES_BYTES}`,
+      };
+    }
+    if (lengths.total > this.commitLog.maxRecordSize) {
+      return illegal(
+        `the record is ${lengths.total} bytes, more than a CommitLog segment holds (mappedFileSizeCommitLog ${this.config.mappedFileSizeCommitLog})`,
+      );
+    }
+    return lengths;
+  }
+
+  private append(
+    msgs: readonly MessageExtBrokerInner[],
+    lengths: readonly EncodedLengths[],
+    resolve: (r: PutMessageResult) => void,
+  ): void {
+    const first = msgs[0] as MessageExtBrokerInner;
+    const cq = this.consumeQueues.findOrCreate(first.topic, first.queueId);
+    const storeTimestamp = Date.now();
+    const msgIds: string[] = [];
+    let wroteOffset = -1;
+    let endOffset = 0;
+    let wroteBytes = 0;
+    const logicsOffset = cq.nextAssignOffset;
+    try {
+      for (let i = 0; i < msgs.length; i++) {
+        const msg = msgs[i] as MessageExtBrokerInner;
+        const len = lengths[i] as EncodedLengths;
+        const offset = this.commitLog.reserve(len.total);
+        const queueOffset = cq.nextAssignOffset++;
+        encodeRecord(
+          this.commitLog.writeBuffer,
+          offset - this.commitLog.writeBufferStart,
+          msg,
+          len,
+          queueOffset,
+          offset,
+          storeTimestamp,
+        );
+        this.pending.push({
+          cq,
+          queueOffset,
+          offset,
+          size: len.total,
+          tagsCode: msg.tagsCode,
+          storeTimestamp,
+          keys: msg.keys,
+          uniqKey: msg.uniqKey,
+        });
+        if (wroteOffset < 0) wroteOffset = offset;
+        endOffset = offset + len.total;
+        wroteBytes += len.total;
+        msgIds.push(createOffsetMessageId(msg.storeHost, offset));
+      }
+    } catch (err) {
+      this.logger.error({ err }, 'Append failed');
+      endOffset = Infinity;
+    }
+    this.acks.push({
+      endOffset,
+      result: {
+        status: PutMessageStatus.PUT_OK,
+        appendResult: {
+          wroteOffset,
+          wroteBytes,
+          logicsOffset,
+          msgNum: msgs.length,
+          storeTimestamp,
+          msgIds,
+        },
+      },
+      resolve,
+    });
+    if (!this.commitScheduled) {
+      this.commitScheduled = true;
+      setImmediate(this.commitPending);
+    }
+  }
+
+  /** Writes gathered bytes, makes the records visible in their queues, and settles the appends. */
+  private readonly commitPending = (): void => {
+    this.commitScheduled = false;
+    let failure: unknown;
+    try {
+      this.commitLog.writeOut();
+    } catch (err) {
+      failure = err;
+      this.commitLog.discardUnwritten();
+      this.logger.error({ err }, 'CommitLog write failed');
+    }
+    const written = this.commitLog.writtenOffset;
+    const pending = this.pending;
+    this.pending = [];
+    const arrived = new Set<ConsumeQueue>();
+    for (const d of pending) {
+      if (d.offset + d.size > written) {
+        d.cq.nextAssignOffset = d.cq.maxOffset;
+        continue;
+      }
+      d.cq.putUnit(d.queueOffset, d.offset, d.size, d.tagsCode);
+      if (this.config.messageIndexEnable && (d.keys || d.uniqKey)) {
+        this.index.put(d.cq.topic, d.keys, d.uniqKey, d.offset, d.storeTimestamp);
+      }
+      this.dispatchedOffset = d.offset + d.size;
+      this.lastStoreTimestamp = d.storeTimestamp;
+      arrived.add(d.cq);
+    }
+    const acks = this.acks;
+    this.acks = [];
+    const deadline = Date.now() + this.config.syncFlushTimeout;
+    for (const ack of acks) {
+      if (ack.endOffset > written) {
+        const why =
+          failure instanceof Error
+            ? failure.cause instanceof Error
+              ? failure.cause.message
+              : failure.message
+            : 'unknown';
+        ack.resolve({
+          status: PutMessageStatus.SERVICE_NOT_AVAILABLE,
+          remark: `the CommitLog write failed: ${why}`,
+        });
+      } else if (this.syncFlush) {
+        this.flushService.await({
+          endOffset: ack.endOffset,
+          deadline,
+          done: (flushed) => {
+            if (!flushed) ack.result.status = PutMessageStatus.FLUSH_DISK_TIMEOUT;
+            ack.resolve(ack.result);
+          },
+        });
+      } else {
+        ack.resolve(ack.result);
+      }
+    }
+    const listener = this.options.onMessageArrived;
+    if (listener) for (const cq of arrived) listener(cq.topic, cq.queueId, cq.maxOffset);
+  };
+
+  /** Writes ConsumeQueue tails and index pages, fdatasyncs them, then advances the checkpoint. */
+  private flushQueues(): Promise<void> {
+    if (this.cqFlushInFlight) return this.cqFlushInFlight;
+    const covered = this.dispatchedOffset;
+    const timestamp = this.lastStoreTimestamp;
+    const run = async (): Promise<void> => {
+      const files = [];
+      for (const cq of this.consumeQueues.all()) files.push(...cq.flush());
+      await Promise.all([...files.map((f) => f.datasync()), this.index.flush()]);
+      await this.flushService.flush();
+      writeCheckpoint(this.paths.checkpoint, {
+        physicMsgTimestamp: timestamp,
+        logicsMsgTimestamp: timestamp,
+        indexMsgTimestamp: timestamp,
+        masterFlushedOffset: 0,
+        confirmPhyOffset: this.flushService.flushedOffset,
+        commitLogFlushedOffset: this.flushService.flushedOffset,
+        logicsFlushedPhyOffset: covered,
+        indexFlushedPhyOffset: covered,
+      });
+    };
+    this.cqFlushInFlight = run()
+      .catch((err: unknown) => this.logger.error({ err }, 'ConsumeQueue flush failed'))
+      .finally(() => {
+        this.cqFlushInFlight = undefined;
+      });
+    return this.cqFlushInFlight;
+  }
+
+  getMessage(req: GetMessageRequest): GetMessageResult {
+    const cq = this.consumeQueues.find(req.topic, req.queueId);
+    const result: GetMessageResult = {
+      status: GetMessageStatus.NO_MATCHED_LOGIC_QUEUE,
+      messages: [],
+      queueOffsets: [],
+      nextBeginOffset: 0,
+      minOffset: 0,
+      maxOffset: 0,
+      bufferTotalSize: 0,
+    };
+    if (!cq) return result;
+    const { offset } = req;
+    const min = cq.minOffset;
+    const max = cq.maxOffset;
+    result.minOffset = min;
+    result.maxOffset = max;
+    if (max === 0) {
+      result.status = GetMessageStatus.NO_MESSAGE_IN_QUEUE;
+      return result;
+    }
+    if (offset < min) {
+      result.status = GetMessageStatus.OFFSET_TOO_SMALL;
+      result.nextBeginOffset = min;
+      return result;
+    }
+    if (offset === max) {
+      result.status = GetMessageStatus.OFFSET_OVERFLOW_ONE;
+      result.nextBeginOffset = offset;
+      return result;
+    }
+    if (offset > max) {
+      result.status = GetMessageStatus.OFFSET_OVERFLOW_BADLY;
+      result.nextBeginOffset = min === 0 ? min : max;
+      return result;
+    }
+    this.readUnits(cq, req, result);
+    return result;
+  }
+
+  private readUnits(cq: ConsumeQueue, req: GetMessageRequest, result: GetMessageResult): void {
+    const maxBytes = req.maxTotalMsgSize ?? Infinity;
+    const maxScan = Math.max(MAX_FILTER_UNITS, req.maxMsgNums);
+    const minPhy = this.commitLog.minOffset;
+    const maxPhy = this.commitLog.writtenOffset;
+    const picks: number[] = []; // offset, size, queueOffset triples
+    let bytes = 0;
+    let next = req.offset;
+    let status: GetMessageStatus = GetMessageStatus.NO_MATCHED_MESSAGE;
+    scan: while (next < cq.maxOffset && next - req.offset < maxScan) {
+      const range = cq.getUnits(next, Math.min(maxScan - (next - req.offset), cq.maxOffset - next));
+      if (!range) {
+        if (next === req.offset) {
+          result.status = GetMessageStatus.OFFSET_FOUND_NULL;
+          result.nextBeginOffset = cq.rollNextFile(next);
+          return;
+        }
+        break;
+      }
+      for (let i = 0; i < range.count; i++) {
+        const at = i * CQ_UNIT_SIZE;
+        const phy = readLong(range.buffer, at);
+        const size = range.buffer.readInt32BE(at + 8);
+        if (picks.length / 3 >= req.maxMsgNums || (picks.length > 0 && bytes + size > maxBytes))
+          break scan;
+        next = range.start + i + 1;
+        if (size <= 0) continue;
+        if (phy < minPhy) {
+          status = GetMessageStatus.MESSAGE_WAS_REMOVING;
+          continue;
+        }
+        if (phy + size > maxPhy) {
+          next--;
+          break scan;
+        }
+        if (req.filter && !req.filter.isMatchedByConsumeQueue(readTagsCode(range.buffer, i)))
+          continue;
+        picks.push(phy, size, range.start + i);
+        bytes += size;
+      }
+    }
+    result.nextBeginOffset = next;
+    this.readRecords(picks, req, result);
+    result.status = result.messages.length > 0 ? GetMessageStatus.FOUND : status;
+  }
+
+  /** Reads picked records, one read per run of nearby records, and slices them out. */
+  private readRecords(picks: number[], req: GetMessageRequest, result: GetMessageResult): void {
+    const segmentSize = this.commitLog.segmentSize;
+    let i = 0;
+    while (i < picks.length) {
+      const start = picks[i] as number;
+      const segmentEnd = start - (start % segmentSize) + segmentSize;
+      let end = start + (picks[i + 1] as number);
+      let j = i + 3;
+      while (
+        j < picks.length &&
+        (picks[j] as number) >= end &&
+        (picks[j] as number) - end <= READ_MERGE_GAP &&
+        (picks[j] as number) + (picks[j + 1] as number) <= segmentEnd
+      ) {
+        end = (picks[j] as number) + (picks[j + 1] as number);
+        j += 3;
+      }
+      const span = this.commitLog.read(start, end - start);
+      for (let k = i; k < j; k += 3) {
+        const phy = picks[k] as number;
+        const size = picks[k + 1] as number;
+        if (!span) break;
+        const record = span.subarray(phy - start, phy - start + size);
+        if (req.filter?.isMatchedByCommitLog && !req.filter.isMatchedByCommitLog(record)) continue;
+        result.messages.push(record);
+        result.queueOffsets.push(picks[k + 2] as number);
+        result.bufferTotalSize += size;
+      }
+      i = j;
+    }
+  }
+
+  lookMessageByOffset(commitLogOffset: number): Buffer | undefined {
+    if (!Number.isSafeInteger(commitLogOffset) || commitLogOffset < this.commitLog.minOffset)
+      return undefined;
+    const size = this.commitLog.readSize(commitLogOffset);
+    if (size === undefined || size < 91 || size > this.commitLog.maxRecordSize) return undefined;
+    const record = this.commitLog.read(commitLogOffset, size);
+    if (!record) return undefined;
+    const check = checkRecord(record, 0, size, false);
+    if (!check.ok || check.blank) return undefined;
+    if (readLong(record, RecordOffset.PHYSICALOFFSET) !== commitLogOffset) return undefined;
+    return record;
+  }
+
+  queryMessage(
+    topic: string,
+    key: string,
+    maxNum: number,
+    begin: number,
+    end: number,
+  ): QueryMessageResult {
+    const limit = Math.min(maxNum, this.config.maxMsgsNumBatch);
+    const found = this.index.query(topic, key, limit * 2, begin, end);
+    const messages: Buffer[] = [];
+    for (const phy of found.phyOffsets) {
+      if (messages.length >= limit) break;
+      const record = this.lookMessageByOffset(phy);
+      if (!record) continue;
+      const msg = decodeRecord(record);
+      if (msg.topic !== topic) continue;
+      const keys =
+        msg.properties.get(MessageConst.PROPERTY_KEYS)?.split(MessageConst.KEY_SEPARATOR) ?? [];
+      if (
+        !keys.includes(key) &&
+        msg.properties.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX) !== key
+      )
+        continue;
+      messages.push(record);
+    }
+    return {
+      messages,
+      indexLastUpdateTimestamp: found.lastUpdateTimestamp,
+      indexLastUpdatePhyoffset: found.lastUpdatePhyOffset,
+    };
+  }
+
+  getMinOffsetInQueue(topic: string, queueId: number): number {
+    return this.consumeQueues.find(topic, queueId)?.minOffset ?? 0;
+  }
+
+  getMaxOffsetInQueue(topic: string, queueId: number): number {
+    return this.consumeQueues.find(topic, queueId)?.maxOffset ?? 0;
+  }
+
+  getCommitLogOffsetInQueue(
+    topic: string,
+    queueId: number,
+    consumeQueueOffset: number,
+  ): number | undefined {
+    const units = this.consumeQueues.find(topic, queueId)?.getUnits(consumeQueueOffset, 1);
+    return units ? readLong(units.buffer, 0) : undefined;
+  }
+
+  getMessageStoreTimeStamp(
+    topic: string,
+    queueId: number,
+    consumeQueueOffset: number,
+  ): number | undefined {
+    const units = this.consumeQueues.find(topic, queueId)?.getUnits(consumeQueueOffset, 1);
+    if (!units) return undefined;
+    return this.storeTimestampAt(readLong(units.buffer, 0));
+  }
+
+  private storeTimestampAt(commitLogOffset: number): number | undefined {
+    const head = this.commitLog.read(commitLogOffset, 80);
+    if (!head || head.readInt32BE(RecordOffset.MAGICCODE) === MagicCode.BLANK) return undefined;
+    return readLong(head, storeTimestampOffset(head.readInt32BE(RecordOffset.SYSFLAG)));
+  }
+
+  getOffsetInQueueByTime(topic: string, queueId: number, timestamp: number): number {
+    const cq = this.consumeQueues.find(topic, queueId);
+    if (!cq) return 0;
+    let lo = cq.minOffset;
+    let hi = cq.maxOffset;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const t = this.getMessageStoreTimeStamp(topic, queueId, mid);
+      if (t === undefined || t < timestamp) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  getEarliestMessageTime(topic?: string, queueId?: number): number | undefined {
+    if (topic !== undefined && queueId !== undefined) {
+      const cq = this.consumeQueues.find(topic, queueId);
+      return cq && cq.maxOffset > cq.minOffset
+        ? this.getMessageStoreTimeStamp(topic, queueId, cq.minOffset)
+        : undefined;
+    }
+    const min = this.commitLog.minOffset;
+    return min < this.commitLog.writtenOffset ? this.storeTimestampAt(min) : undefined;
+  }
+
+  getMinPhyOffset(): number {
+    return this.commitLog.minOffset;
+  }
+
+  getMaxPhyOffset(): number {
+    return this.commitLog.writtenOffset;
+  }
+
+  /** Offset up to which the CommitLog is on disk. */
+  getFlushedPhyOffset(): number {
+    return this.flushService.flushedOffset;
+  }
+
+  /** fdatasync calls on the CommitLog so far (group commit makes this far below the append count). */
+  get commitLogSyncCount(): number {
+    return this.flushService.fdatasyncCount;
+  }
+
+  /** Runs one retention pass now; `manual` deletes expired files whatever the hour. */
+  cleanExpiredFiles(manual = true): RetentionReport {
+    return this.retention.run(manual);
+  }
+
+  /** Topics with ConsumeQueues in the store. */
+  getTopics(): string[] {
+    return this.consumeQueues.topics();
+  }
+
+  /** Deletes a topic's ConsumeQueues (its records stay in the CommitLog until retention). */
+  deleteTopic(topic: string): void {
+    this.consumeQueues.deleteTopic(topic);
+  }
+
+  private lock(): void {
+    const path = this.paths.lock;
+    if (existsSync(path)) {
+      const pid = Number(readFileSync(path, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new RmqError(
+          'STORE_IO_FAILED',
+          `Cannot open the store at ${this.config.storePathRootDir}: process ${pid} is using it`,
+        );
+      }
+    }
+    writeFileSync(path, String(process.pid));
+  }
+
+  private unlock(): void {
+    try {
+      unlinkSync(this.paths.lock);
+    } catch {
+      // Already gone: nothing to release.
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function illegal(remark: string): PutMessageResult {
+  return { status: PutMessageStatus.MESSAGE_ILLEGAL, remark };
+}
+
+function defaultTagsCodeOf(_topic: string, properties: Map<string, string>): number {
+  return tagsHashCode(properties.get(MessageConst.PROPERTY_TAGS));
+}

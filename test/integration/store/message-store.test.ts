@@ -1,0 +1,254 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeRecord } from '../../../src/common/message/message-ext-codec.ts';
+import { MagicCode } from '../../../src/common/constants/magic-code.ts';
+import { javaStringHash } from '../../../src/common/message/java-hash.ts';
+import { GetMessageStatus, PutMessageStatus } from '../../../src/store/api.ts';
+import { makeMessage, openStore } from '../../helpers/store-fixtures.ts';
+
+test('MessageStore appends records and reads them back byte-identical with consecutive queue offsets', async (t) => {
+  const { store } = await openStore(t);
+  const results = await Promise.all(
+    Array.from({ length: 10 }, (_v, i) =>
+      store.putMessage(makeMessage({ body: `m${i}`, tags: 'A' })),
+    ),
+  );
+  results.forEach((r, i) => {
+    assert.equal(r.status, PutMessageStatus.PUT_OK);
+    assert.equal(r.appendResult?.logicsOffset, i);
+    assert.match(r.appendResult?.msgIds[0] ?? '', /^7F00000100002A9F[0-9A-F]{16}$/);
+  });
+  const got = store.getMessage({ topic: 'TopicTest', queueId: 0, offset: 0, maxMsgNums: 32 });
+  assert.equal(got.status, GetMessageStatus.FOUND);
+  assert.equal(got.messages.length, 10);
+  assert.equal(got.nextBeginOffset, 10);
+  assert.equal(got.minOffset, 0);
+  assert.equal(got.maxOffset, 10);
+  got.messages.forEach((record, i) => {
+    const m = decodeRecord(record);
+    assert.equal(m.body.toString(), `m${i}`);
+    assert.equal(m.queueOffset, i);
+    assert.equal(m.commitLogOffset, results[i]?.appendResult?.wroteOffset);
+    assert.deepEqual(store.lookMessageByOffset(m.commitLogOffset), record);
+  });
+  assert.deepEqual(got.queueOffsets, [...Array(10).keys()]);
+});
+
+test('MessageStore answers each offset status with RocketMQ semantics and next offsets', async (t) => {
+  const { store } = await openStore(t);
+  const none = store.getMessage({ topic: 'Nope', queueId: 0, offset: 0, maxMsgNums: 1 });
+  assert.equal(none.status, GetMessageStatus.NO_MATCHED_LOGIC_QUEUE);
+  for (let i = 0; i < 3; i++) await store.putMessage(makeMessage({ queueId: 2 }));
+  const q = { topic: 'TopicTest', queueId: 2, maxMsgNums: 32 };
+  assert.deepEqual(pick(store.getMessage({ ...q, offset: 3 })), [
+    GetMessageStatus.OFFSET_OVERFLOW_ONE,
+    3,
+  ]);
+  assert.deepEqual(pick(store.getMessage({ ...q, offset: 9 })), [
+    GetMessageStatus.OFFSET_OVERFLOW_BADLY,
+    0,
+  ]);
+  assert.deepEqual(pick(store.getMessage({ ...q, offset: 1 })), [GetMessageStatus.FOUND, 3]);
+  assert.deepEqual(pick(store.getMessage({ ...q, offset: 0, maxMsgNums: 2 })), [
+    GetMessageStatus.FOUND,
+    2,
+  ]);
+});
+
+function pick(r: { status: string; nextBeginOffset: number }): [string, number] {
+  return [r.status, r.nextBeginOffset];
+}
+
+test('MessageStore bounds a read by message count and bytes, returning at least one message', async (t) => {
+  const { store } = await openStore(t);
+  for (let i = 0; i < 20; i++) await store.putMessage(makeMessage({ body: Buffer.alloc(1000, i) }));
+  const byBytes = store.getMessage({
+    topic: 'TopicTest',
+    queueId: 0,
+    offset: 0,
+    maxMsgNums: 32,
+    maxTotalMsgSize: 3500,
+  });
+  assert.equal(byBytes.messages.length, 3);
+  assert.equal(byBytes.nextBeginOffset, 3);
+  const tiny = store.getMessage({
+    topic: 'TopicTest',
+    queueId: 0,
+    offset: 5,
+    maxMsgNums: 32,
+    maxTotalMsgSize: 10,
+  });
+  assert.equal(tiny.messages.length, 1);
+  assert.equal(tiny.nextBeginOffset, 6);
+});
+
+test('MessageStore filters by tag hash and skips past unmatched units', async (t) => {
+  const { store } = await openStore(t);
+  for (let i = 0; i < 10; i++)
+    await store.putMessage(makeMessage({ tags: i % 3 === 0 ? 'TagA' : 'TagB', body: `b${i}` }));
+  const tagA = javaStringHash('TagA');
+  const filter = { isMatchedByConsumeQueue: (code: number) => code === tagA };
+  const got = store.getMessage({
+    topic: 'TopicTest',
+    queueId: 0,
+    offset: 0,
+    maxMsgNums: 32,
+    filter,
+  });
+  assert.deepEqual(
+    got.messages.map((m) => decodeRecord(m).body.toString()),
+    ['b0', 'b3', 'b6', 'b9'],
+  );
+  assert.deepEqual(got.queueOffsets, [0, 3, 6, 9]);
+  const none = store.getMessage({
+    topic: 'TopicTest',
+    queueId: 0,
+    offset: 7,
+    maxMsgNums: 1,
+    filter: { isMatchedByConsumeQueue: () => false },
+  });
+  assert.equal(none.status, GetMessageStatus.NO_MATCHED_MESSAGE);
+  assert.equal(none.nextBeginOffset, 10);
+});
+
+test('CommitLog rolls segments named by 20-digit offsets and never splits a record', async (t) => {
+  const { store, root } = await openStore(t);
+  const body = Buffer.alloc(3000, 7);
+  for (let i = 0; i < 60; i++) {
+    const r = await store.putMessage(makeMessage({ body }));
+    const start = r.appendResult?.wroteOffset ?? -1;
+    const size = r.appendResult?.wroteBytes ?? 0;
+    assert.equal(
+      Math.floor(start / 65536),
+      Math.floor((start + size - 1) / 65536),
+      'record spans two segments',
+    );
+  }
+  const names = readdirSync(join(root, 'commitlog')).sort();
+  assert.ok(names.length >= 3);
+  names.forEach((n, i) => assert.equal(n, String(i * 65536).padStart(20, '0')));
+  // The first segment ends with a BLANK record right after its last message.
+  const got = store.getMessage({ topic: 'TopicTest', queueId: 0, offset: 0, maxMsgNums: 32 });
+  const last = got.messages.filter((m) => decodeRecord(m).commitLogOffset < 65536).at(-1);
+  assert.ok(last);
+  const end = decodeRecord(last).commitLogOffset + last.length;
+  const blank = store.lookMessageByOffset(end);
+  assert.equal(blank, undefined, 'a BLANK record is not a message');
+  const all = store.getMessage({ topic: 'TopicTest', queueId: 0, offset: 0, maxMsgNums: 100 });
+  assert.equal(all.messages.length, 60);
+  assert.ok(
+    all.messages.every(
+      (m) => m.readInt32BE(4) === MagicCode.MESSAGE_V1 && m.subarray(88, 88 + 3000).equals(body),
+    ),
+  );
+});
+
+test('MessageStore refuses oversized bodies and properties with a status and a remark, never a throw', async (t) => {
+  const { store } = await openStore(t);
+  const ok = await store.putMessage(makeMessage({ body: Buffer.alloc(16 * 1024) }));
+  assert.equal(ok.status, PutMessageStatus.PUT_OK);
+  const big = await store.putMessage(makeMessage({ body: Buffer.alloc(16 * 1024 + 1) }));
+  assert.equal(big.status, PutMessageStatus.MESSAGE_ILLEGAL);
+  assert.match(big.remark ?? '', /16385 bytes, above maxMessageSize 16384/);
+  const props = await store.putMessage(makeMessage({ properties: { big: 'x'.repeat(40000) } }));
+  assert.equal(props.status, PutMessageStatus.PROPERTIES_SIZE_EXCEEDED);
+  const path = await store.putMessage(makeMessage({ topic: '../etc' }));
+  assert.equal(path.status, PutMessageStatus.MESSAGE_ILLEGAL);
+  assert.equal(store.getMaxOffsetInQueue('TopicTest', 0), 1);
+});
+
+test('MessageStore appends a batch as consecutive records of one queue', async (t) => {
+  const { store } = await openStore(t);
+  await store.putMessage(makeMessage({ queueId: 1 }));
+  const r = await store.putMessages(
+    [0, 1, 2, 3].map((i) => makeMessage({ queueId: 1, body: `batch${i}` })),
+  );
+  assert.equal(r.status, PutMessageStatus.PUT_OK);
+  assert.equal(r.appendResult?.logicsOffset, 1);
+  assert.equal(r.appendResult?.msgNum, 4);
+  assert.equal(r.appendResult?.msgIds.length, 4);
+  const got = store.getMessage({ topic: 'TopicTest', queueId: 1, offset: 1, maxMsgNums: 32 });
+  assert.deepEqual(
+    got.messages.map((m) => decodeRecord(m).body.toString()),
+    ['batch0', 'batch1', 'batch2', 'batch3'],
+  );
+  const mixed = await store.putMessages([makeMessage({ queueId: 1 }), makeMessage({ queueId: 2 })]);
+  assert.equal(mixed.status, PutMessageStatus.MESSAGE_ILLEGAL);
+});
+
+test('IndexFile finds messages by key and by UNIQ_KEY, newest first, bounded and within the time range', async (t) => {
+  const { store } = await openStore(t);
+  const before = Date.now();
+  for (let i = 0; i < 30; i++) {
+    await store.putMessage(
+      makeMessage({ keys: `order-${i % 3} shared`, uniqKey: `U${i}`, body: `k${i}` }),
+    );
+  }
+  await store.putMessage(makeMessage({ topic: 'Other', keys: 'shared' }));
+  const after = Date.now();
+  const byKey = store.queryMessage('TopicTest', 'order-1', 100, before, after);
+  assert.deepEqual(
+    byKey.messages.map((m) => decodeRecord(m).body.toString()),
+    [28, 25, 22, 19, 16, 13, 10, 7, 4, 1].map((i) => `k${i}`),
+  );
+  const bounded = store.queryMessage('TopicTest', 'shared', 5, before, after);
+  assert.equal(bounded.messages.length, 5);
+  assert.equal(decodeRecord(bounded.messages[0] as Buffer).body.toString(), 'k29');
+  assert.equal(store.queryMessage('TopicTest', 'U17', 10, before, after).messages.length, 1);
+  assert.equal(
+    store.queryMessage('TopicTest', 'order-1', 10, after + 5000, after + 9000).messages.length,
+    0,
+  );
+  assert.equal(store.queryMessage('Other', 'shared', 10, before, after).messages.length, 1);
+});
+
+test('MessageStore finds queue offsets by store time and reports the earliest message time', async (t) => {
+  const { store } = await openStore(t);
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const r = await store.putMessage(makeMessage());
+    times.push(r.appendResult?.storeTimestamp ?? 0);
+    await new Promise((res) => setTimeout(res, 3)); // distinct store times, not synchronisation
+  }
+  assert.equal(store.getOffsetInQueueByTime('TopicTest', 0, 0), 0);
+  assert.equal(store.getOffsetInQueueByTime('TopicTest', 0, times[3] as number), 3);
+  assert.equal(store.getOffsetInQueueByTime('TopicTest', 0, (times[4] as number) + 1), 5);
+  assert.equal(store.getEarliestMessageTime('TopicTest', 0), times[0]);
+  assert.equal(store.getEarliestMessageTime(), times[0]);
+  assert.equal(store.getMessageStoreTimeStamp('TopicTest', 0, 2), times[2]);
+});
+
+test('SYNC_FLUSH acknowledges concurrent appends with far fewer fdatasyncs (group commit)', async (t) => {
+  const { store } = await openStore(t, { flushDiskType: 'SYNC_FLUSH' });
+  const before = store.commitLogSyncCount;
+  const results = await Promise.all(
+    Array.from({ length: 200 }, () => store.putMessage(makeMessage())),
+  );
+  assert.ok(results.every((r) => r.status === PutMessageStatus.PUT_OK));
+  const syncs = store.commitLogSyncCount - before;
+  assert.ok(
+    syncs >= 1 && syncs < 50,
+    `expected group commit, saw ${syncs} fdatasyncs for 200 appends`,
+  );
+  assert.ok(store.getFlushedPhyOffset() >= store.getMaxPhyOffset());
+});
+
+test('MessageStore refuses appends while the disk is above diskSpaceWarningLevelRatio and keeps serving reads', async (t) => {
+  // The real disk, with the warning level set below its real usage.
+  const { store } = await openStore(t, {
+    diskSpaceWarningLevelRatio: 1,
+    diskMaxUsedSpaceRatio: 95,
+  });
+  const r = await store.putMessage(makeMessage());
+  assert.equal(r.status, PutMessageStatus.SERVICE_NOT_AVAILABLE);
+  assert.match(
+    r.remark ?? '',
+    /disk is nearly full: [\d.]+% used, above diskSpaceWarningLevelRatio 1%/,
+  );
+  assert.equal(
+    store.getMessage({ topic: 'TopicTest', queueId: 0, offset: 0, maxMsgNums: 1 }).status,
+    GetMessageStatus.NO_MATCHED_LOGIC_QUEUE,
+  );
+});
