@@ -1,0 +1,175 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+  readSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeRecord } from '../../../src/common/message/message-ext-codec.ts';
+import { GetMessageStatus, PutMessageStatus } from '../../../src/store/api.ts';
+import { MessageStore } from '../../../src/store/message-store.ts';
+import { makeMessage, smallStoreConfig } from '../../helpers/store-fixtures.ts';
+import type { TestContext } from 'node:test';
+
+function storeDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rmq-recovery-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function withStore<T>(root: string, fn: (store: MessageStore) => Promise<T> | T): Promise<T> {
+  const store = new MessageStore({ config: smallStoreConfig(root) });
+  await store.start();
+  try {
+    return await fn(store);
+  } finally {
+    await store.shutdown();
+  }
+}
+
+/** Writes `n` messages with keys and returns their physical offsets and sizes. */
+async function fill(
+  store: MessageStore,
+  n: number,
+  prefix = 'm',
+): Promise<{ offset: number; size: number }[]> {
+  const out: { offset: number; size: number }[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await store.putMessage(
+      makeMessage({
+        body: `${prefix}${i}-${'x'.repeat((i * 37) % 900)}`,
+        keys: `${prefix}${i}`,
+        queueId: i % 2,
+      }),
+    );
+    assert.equal(r.status, PutMessageStatus.PUT_OK);
+    out.push({ offset: r.appendResult?.wroteOffset ?? -1, size: r.appendResult?.wroteBytes ?? 0 });
+  }
+  return out;
+}
+
+/** Leaves the on-disk state of a crash: the abort file present and no checkpoint to shorten the scan. */
+function markCrashed(root: string): void {
+  writeFileSync(join(root, 'abort'), '');
+  rmSync(join(root, 'checkpoint'), { force: true });
+}
+
+function segmentPath(root: string, offset: number): string {
+  const from = offset - (offset % (64 * 1024));
+  return join(root, 'commitlog', String(from).padStart(20, '0'));
+}
+
+function bodies(store: MessageStore, queueId: number): string[] {
+  const got = store.getMessage({ topic: 'TopicTest', queueId, offset: 0, maxMsgNums: 1000 });
+  return got.messages.map((m) => decodeRecord(m).body.toString().split('-')[0] ?? '');
+}
+
+test('a clean restart recovers from the checkpoint without scanning the CommitLog', async (t) => {
+  const root = storeDir(t);
+  await withStore(root, (s) => fill(s, 200));
+  await withStore(root, (store) => {
+    const report = store.recoveryReport;
+    assert.equal(report?.mode, 'clean');
+    assert.equal(report?.scannedBytes, 0);
+    assert.equal(report?.redispatched, 0);
+    assert.equal(store.getMaxOffsetInQueue('TopicTest', 0), 100);
+    assert.equal(store.getMaxOffsetInQueue('TopicTest', 1), 100);
+    assert.equal(bodies(store, 1)[99], 'm199');
+  });
+});
+
+test('recovery truncates a torn last record and the ConsumeQueue unit and index entry that point at it', async (t) => {
+  const root = storeDir(t);
+  const written = await withStore(root, (s) => fill(s, 40));
+  const last = written[written.length - 1] as { offset: number; size: number };
+  // Tear the last record: its second half never reached the disk.
+  const fd = openSync(segmentPath(root, last.offset), 'r+');
+  const half = Math.floor(last.size / 2);
+  writeSync(fd, Buffer.alloc(last.size - half), 0, last.size - half, (last.offset % 65536) + half);
+  closeSync(fd);
+  markCrashed(root);
+  await withStore(root, async (store) => {
+    const report = store.recoveryReport;
+    assert.equal(report?.mode, 'crash');
+    assert.equal(report?.endOffset, last.offset);
+    assert.equal(store.getMaxPhyOffset(), last.offset);
+    assert.equal(
+      store.getMaxOffsetInQueue('TopicTest', 1),
+      19,
+      'the torn message m39 (queue 1) is gone',
+    );
+    assert.equal(store.queryMessage('TopicTest', 'm39', 10, 0, Date.now()).messages.length, 0);
+    assert.equal(store.queryMessage('TopicTest', 'm38', 10, 0, Date.now()).messages.length, 1);
+    // The next append takes the torn message's queue offset and place.
+    const r = await store.putMessage(makeMessage({ body: 'after-crash', queueId: 1, keys: 'm39' }));
+    assert.equal(r.appendResult?.logicsOffset, 19);
+    assert.equal(r.appendResult?.wroteOffset, last.offset);
+  });
+  await withStore(root, (store) => {
+    assert.equal(store.recoveryReport?.mode, 'clean');
+    assert.equal(bodies(store, 1).at(-1), 'after');
+    const found = store.queryMessage('TopicTest', 'm39', 10, 0, Date.now()).messages;
+    assert.deepEqual(
+      found.map((m) => decodeRecord(m).body.toString()),
+      ['after-crash'],
+    );
+  });
+});
+
+test('recovery truncates a garbage tail, including a stale copy of a valid record, and never resurrects it', async (t) => {
+  const root = storeDir(t);
+  const written = await withStore(root, (s) => fill(s, 30));
+  const last = written[written.length - 1] as { offset: number; size: number };
+  const end = last.offset + last.size;
+  const first = written[0] as { offset: number; size: number };
+  const fd = openSync(segmentPath(root, first.offset), 'r+');
+  const copy = Buffer.alloc(first.size);
+  readSync(fd, copy, 0, first.size, first.offset);
+  const garbage = Buffer.concat([
+    copy,
+    Buffer.from(Array.from({ length: 3000 }, (_v, i) => (i * 131 + 7) & 0xff)),
+  ]);
+  writeSync(fd, garbage, 0, garbage.length, end % 65536);
+  closeSync(fd);
+  markCrashed(root);
+  await withStore(root, async (store) => {
+    assert.equal(store.recoveryReport?.endOffset, end);
+    assert.match(store.recoveryReport?.stopReason ?? '', /stale record claims offset 0/);
+    assert.equal(store.getMaxOffsetInQueue('TopicTest', 0), 15);
+    await store.putMessage(makeMessage({ body: 'short', queueId: 0 }));
+  });
+  markCrashed(root);
+  await withStore(root, (store) => {
+    assert.equal(
+      store.getMaxOffsetInQueue('TopicTest', 0),
+      16,
+      'no record beyond the new one came back',
+    );
+    assert.equal(bodies(store, 0).at(-1), 'short');
+  });
+});
+
+test('recovery rebuilds lost ConsumeQueues and IndexFiles from the CommitLog', async (t) => {
+  const root = storeDir(t);
+  await withStore(root, (s) => fill(s, 120));
+  rmSync(join(root, 'consumequeue'), { recursive: true });
+  rmSync(join(root, 'index'), { recursive: true });
+  await withStore(root, (store) => {
+    assert.equal(store.recoveryReport?.redispatched, 120);
+    assert.equal(store.getMaxOffsetInQueue('TopicTest', 0), 60);
+    assert.deepEqual(bodies(store, 0).slice(0, 3), ['m0', 'm2', 'm4']);
+    assert.equal(store.queryMessage('TopicTest', 'm77', 5, 0, Date.now()).messages.length, 1);
+    assert.equal(
+      store.getMessage({ topic: 'TopicTest', queueId: 1, offset: 0, maxMsgNums: 500 }).status,
+      GetMessageStatus.FOUND,
+    );
+  });
+  assert.ok(readdirSync(join(root, 'consumequeue', 'TopicTest')).length === 2);
+});
