@@ -122,7 +122,7 @@ export const storeConfigSchema = {
   warmMapedFileEnable: {
     type: 'bool',
     default: false,
-    doc: 'Write zeros through a new CommitLog segment so later writes and fdatasyncs touch no metadata.',
+    doc: 'Pre-write CommitLog segments with zeros (in the background, ahead of use) so fdatasyncs touch no metadata. Always on under SYNC_FLUSH.',
   },
   transientStorePoolEnable: {
     type: 'bool',

@@ -21,6 +21,10 @@ export class CommitLog {
   private bufferStart = 0;
   /** Everything below this offset has been written to a file. */
   private written = 0;
+  /** Hands over a prepared zero-filled segment file, when warming is on. */
+  takeSpare: (() => string | undefined) | undefined;
+  /** Asks for the next spare to be prepared; called once the current segment is half full. */
+  prepareSpare: (() => void) | undefined;
 
   constructor(dir: string, segmentSize: number, writeBufferSize: number, warm: boolean) {
     this.segments = new SegmentQueue(dir, segmentSize, warm);
@@ -77,10 +81,11 @@ export class CommitLog {
       encodeBlankRecord(this.buffer, this.bufferLength, segment.size - posInSegment);
       this.bufferLength += END_FILE_MIN_BLANK_LENGTH;
       this.writeOut();
-      segment = this.segments.create(segment.endOffset);
+      segment = this.segments.create(segment.endOffset, this.takeSpare?.());
       this.bufferStart = segment.fromOffset;
       this.written = segment.fromOffset;
     }
+    if (this.appendOffset - segment.fromOffset > segment.size / 2) this.prepareSpare?.();
     this.ensureBuffer(size);
     const offset = this.appendOffset;
     this.bufferLength += size;
@@ -140,6 +145,11 @@ export class CommitLog {
   readSize(offset: number): number | undefined {
     const head = this.read(offset, 4);
     return head?.readInt32BE(0);
+  }
+
+  /** Creates the segment that appends go to now, if there is none yet. */
+  ensureSegment(): void {
+    this.currentSegment();
   }
 
   private currentSegment(): SegmentFile {

@@ -6,18 +6,18 @@ import {
   ftruncateSync,
   openSync,
   readSync,
+  renameSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { RmqError } from '../../common/errors/rmq-error.ts';
+import { zeroFillSync } from './zero-fill.ts';
 
 /** Segment files are named by their 20-digit start offset, as RocketMQ names them. */
 export function segmentName(fromOffset: number): string {
   return String(fromOffset).padStart(20, '0');
 }
-
-const ZERO_CHUNK_BYTES = 1 << 20;
 
 /**
  * One preallocated file of a log: CommitLog segments, ConsumeQueue files. Positions passed to its
@@ -42,17 +42,17 @@ export class SegmentFile {
     const fd = io(path, 'create', () => openSync(path, 'wx+'));
     const file = new SegmentFile(path, fromOffset, size, fd);
     io(path, 'preallocate', () => {
-      if (warm) {
-        const zeros = Buffer.alloc(Math.min(ZERO_CHUNK_BYTES, size));
-        for (let pos = 0; pos < size; pos += zeros.length) {
-          writeSync(fd, zeros, 0, Math.min(zeros.length, size - pos), pos);
-        }
-        fdatasyncSync(fd);
-      } else {
-        ftruncateSync(fd, size);
-      }
+      ftruncateSync(fd, size);
+      if (warm) zeroFillSync(path, size);
     });
     return file;
+  }
+
+  /** Turns a prepared zero-filled file into the segment starting at `fromOffset`. */
+  static adopt(sparePath: string, dir: string, fromOffset: number, size: number): SegmentFile {
+    const path = join(dir, segmentName(fromOffset));
+    io(path, 'adopt', () => renameSync(sparePath, path));
+    return SegmentFile.open(path, fromOffset, size);
   }
 
   /** Opens an existing file; a shorter file (torn creation) is extended to the expected size. */

@@ -10,6 +10,7 @@ import { SegmentFile } from './segment-file.ts';
 export class SegmentQueue {
   readonly dir: string;
   readonly fileSize: number;
+  /** Write zeros through the first file at creation (later ones come warm from a SegmentAllocator). */
   private readonly warm: boolean;
   readonly files: SegmentFile[] = [];
 
@@ -63,8 +64,11 @@ export class SegmentQueue {
     return this.files[Math.floor((offset - first.fromOffset) / this.fileSize)];
   }
 
-  /** Creates the file that starts at `fromOffset` (the next one after the last, or the first). */
-  create(fromOffset: number): SegmentFile {
+  /**
+   * Creates the file that starts at `fromOffset` (the next one after the last, or the first),
+   * from a prepared zero-filled spare when one is given.
+   */
+  create(fromOffset: number, sparePath?: string): SegmentFile {
     const last = this.last;
     if (last && last.endOffset !== fromOffset) {
       throw new RmqError(
@@ -73,7 +77,14 @@ export class SegmentQueue {
       );
     }
     mkdirSync(this.dir, { recursive: true });
-    const file = SegmentFile.create(this.dir, fromOffset, this.fileSize, this.warm);
+    const file = sparePath
+      ? SegmentFile.adopt(sparePath, this.dir, fromOffset, this.fileSize)
+      : SegmentFile.create(
+          this.dir,
+          fromOffset,
+          this.fileSize,
+          this.warm && this.files.length === 0,
+        );
     this.files.push(file);
     return file;
   }
