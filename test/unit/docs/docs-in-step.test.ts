@@ -1,0 +1,22 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { configTable } from '../../../src/common/config/config-table.ts';
+import { ErrorRegistry } from '../../../src/common/errors/error-registry.ts';
+import { storeConfigSchema } from '../../../src/store/store-config.ts';
+
+const doc = (name: string): string =>
+  readFileSync(new URL(`../../../docs/${name}`, import.meta.url), 'utf8');
+
+test('docs/configuration.md shows exactly the store config schema (run npm run docs:config)', () => {
+  assert.ok(doc('configuration.md').includes(configTable(storeConfigSchema)));
+});
+
+test('docs/errors.md lists exactly the codes of the error registry, with their retriable flag', () => {
+  const rows = [...doc('errors.md').matchAll(/^\| `([A-Z_]+)` +\| (yes|no) +\|/gm)].map((m) => [
+    m[1],
+    m[2] === 'yes',
+  ]);
+  const registry = Object.entries(ErrorRegistry).map(([code, e]) => [code, e.retriable]);
+  assert.deepEqual(rows.sort(), registry.sort());
+});
