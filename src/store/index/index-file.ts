@@ -9,6 +9,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { RmqError } from '../../common/errors/rmq-error.ts';
+import { guardIo } from '../segment/guard-io.ts';
 import { readLong, writeLong } from '../../common/message/message-ext-codec.ts';
 
 /*
@@ -73,7 +74,7 @@ export class IndexFile {
   }
 
   static create(path: string, hashSlotNum: number, indexNum: number): IndexFile {
-    const fd = guard(path, 'create', () => openSync(path, 'wx+'));
+    const fd = guardIo(`index file ${path}`, 'create', () => openSync(path, 'wx+'));
     const file = new IndexFile(path, fd, hashSlotNum, indexNum, {
       beginTimestamp: 0,
       endTimestamp: 0,
@@ -82,14 +83,14 @@ export class IndexFile {
       hashSlotCount: 0,
       indexCount: 1,
     });
-    guard(path, 'preallocate', () => ftruncateSync(fd, file.fileSize));
+    guardIo(`index file ${path}`, 'preallocate', () => ftruncateSync(fd, file.fileSize));
     file.makeWritable(Buffer.alloc(hashSlotNum * 4));
     file.writeHeader();
     return file;
   }
 
   static open(path: string, hashSlotNum: number, indexNum: number): IndexFile {
-    const fd = guard(path, 'open', () => openSync(path, 'r+'));
+    const fd = guardIo(`index file ${path}`, 'open', () => openSync(path, 'r+'));
     const h = Buffer.alloc(INDEX_HEADER_SIZE);
     readSync(fd, h, 0, INDEX_HEADER_SIZE, 0);
     const header: IndexHeader = {
@@ -238,7 +239,7 @@ export class IndexFile {
   /** Flushes and drops the in-memory slot table: the file is full and read-only now. */
   seal(): void {
     this.flush();
-    guard(this.path, 'fdatasync', () => fdatasyncSync(this.fd));
+    guardIo(`index file ${this.path}`, 'fdatasync', () => fdatasyncSync(this.fd));
     this.slots = undefined;
     this.dirtyPages = undefined;
     this.pendingEntries = undefined;
@@ -350,19 +351,11 @@ export class IndexFile {
 
   destroy(): void {
     this.close();
-    guard(this.path, 'delete', () => unlinkSync(this.path));
+    guardIo(`index file ${this.path}`, 'delete', () => unlinkSync(this.path));
   }
 }
 
 function writeAll(fd: number, buf: Buffer, start: number, length: number, position: number): void {
   let done = 0;
   while (done < length) done += writeSync(fd, buf, start + done, length - done, position + done);
-}
-
-function guard<T>(path: string, action: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw new RmqError('STORE_IO_FAILED', `Cannot ${action} index file ${path}`, { cause: err });
-  }
 }

@@ -12,6 +12,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { RmqError } from '../../common/errors/rmq-error.ts';
+import { guardIo } from './guard-io.ts';
 import { zeroFillSync } from './zero-fill.ts';
 
 /** Segment files are named by their 20-digit start offset, as RocketMQ names them. */
@@ -39,9 +40,9 @@ export class SegmentFile {
   /** Creates the file at its full size (sparse unless `warm`, which writes zeros through it). */
   static create(dir: string, fromOffset: number, size: number, warm = false): SegmentFile {
     const path = join(dir, segmentName(fromOffset));
-    const fd = io(path, 'create', () => openSync(path, 'wx+'));
+    const fd = guardIo(path, 'create', () => openSync(path, 'wx+'));
     const file = new SegmentFile(path, fromOffset, size, fd);
-    io(path, 'preallocate', () => {
+    guardIo(path, 'preallocate', () => {
       ftruncateSync(fd, size);
       if (warm) zeroFillSync(path, size);
     });
@@ -51,15 +52,15 @@ export class SegmentFile {
   /** Turns a prepared zero-filled file into the segment starting at `fromOffset`. */
   static adopt(sparePath: string, dir: string, fromOffset: number, size: number): SegmentFile {
     const path = join(dir, segmentName(fromOffset));
-    io(path, 'adopt', () => renameSync(sparePath, path));
+    guardIo(path, 'adopt', () => renameSync(sparePath, path));
     return SegmentFile.open(path, fromOffset, size);
   }
 
   /** Opens an existing file; a shorter file (torn creation) is extended to the expected size. */
   static open(path: string, fromOffset: number, size: number): SegmentFile {
-    const fd = io(path, 'open', () => openSync(path, 'r+'));
+    const fd = guardIo(path, 'open', () => openSync(path, 'r+'));
     const actual = fstatSync(fd).size;
-    if (actual < size) io(path, 'extend', () => ftruncateSync(fd, size));
+    if (actual < size) guardIo(path, 'extend', () => ftruncateSync(fd, size));
     return new SegmentFile(path, fromOffset, size, fd);
   }
 
@@ -98,12 +99,12 @@ export class SegmentFile {
   }
 
   datasyncSync(): void {
-    io(this.path, 'fdatasync', () => fdatasyncSync(this.fd));
+    guardIo(this.path, 'fdatasync', () => fdatasyncSync(this.fd));
   }
 
   /** Drops everything from `position` on: the kernel frees those blocks and they read as zeros. */
   discardFrom(position: number): void {
-    io(this.path, 'truncate', () => {
+    guardIo(this.path, 'truncate', () => {
       ftruncateSync(this.fd, position);
       ftruncateSync(this.fd, this.size);
     });
@@ -122,14 +123,6 @@ export class SegmentFile {
 
   destroy(): void {
     this.close();
-    io(this.path, 'delete', () => unlinkSync(this.path));
-  }
-}
-
-function io<T>(path: string, action: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw new RmqError('STORE_IO_FAILED', `Cannot ${action} ${path}`, { cause: err });
+    guardIo(this.path, 'delete', () => unlinkSync(this.path));
   }
 }
