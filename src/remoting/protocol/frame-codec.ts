@@ -144,13 +144,13 @@ export class FrameDecoder {
     }
     let header;
     try {
-      header = decodeHeader(frame.subarray(4, 4 + headerLength), type as SerializeType);
+      header = decodeHeader(frame.subarray(4, 4 + headerLength), type);
     } catch (err) {
       if (err instanceof HeaderDecodeError) throw new FrameError(err.message);
       throw err;
     }
     const body = frame.length > 4 + headerLength ? frame.subarray(4 + headerLength) : undefined;
-    return { ...header, body, serializeType: type as SerializeType };
+    return { ...header, body, serializeType: type };
   }
 
   /** Bytes held waiting for the rest of a frame. */

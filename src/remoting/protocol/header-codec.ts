@@ -44,11 +44,7 @@ export function decodeJsonHeader(buf: Buffer): Header {
     for (const [k, v] of Object.entries(h.extFields as Record<string, unknown>)) {
       if (v === null || v === undefined) continue;
       extFields[k] =
-        typeof v === 'string'
-          ? v
-          : typeof v === 'object'
-            ? JSON.stringify(v)
-            : String(v as number | boolean);
+        typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
     }
   }
   return {
