@@ -1,5 +1,5 @@
 import { decodeHeader, encodeHeader, HeaderDecodeError } from './header-codec.ts';
-import type { RemotingCommand, SerializeType } from './remoting-command.ts';
+import type { RemotingCommand } from './remoting-command.ts';
 
 /** Java's default frame limit (com.rocketmq.remoting.frameMaxLength). */
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;

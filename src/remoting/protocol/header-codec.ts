@@ -44,7 +44,11 @@ export function decodeJsonHeader(buf: Buffer): Header {
     for (const [k, v] of Object.entries(h.extFields as Record<string, unknown>)) {
       if (v === null || v === undefined) continue;
       extFields[k] =
-        typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+        typeof v === 'string'
+          ? v
+          : typeof v === 'number' || typeof v === 'boolean'
+            ? String(v)
+            : JSON.stringify(v);
     }
   }
   return {
