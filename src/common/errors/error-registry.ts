@@ -22,6 +22,15 @@ export const ErrorRegistry = {
     retriable: false,
     hint: 'A store file has an impossible layout; see the path.',
   },
+  REMOTING_CONNECT_FAILED: {
+    retriable: true,
+    hint: 'The server did not accept a connection in time.',
+  },
+  REMOTING_TIMEOUT: { retriable: true, hint: 'No response arrived within the request timeout.' },
+  REMOTING_CONNECTION_CLOSED: {
+    retriable: true,
+    hint: 'The connection closed before the response.',
+  },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorRegistry;
