@@ -1,0 +1,73 @@
+import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
+import { createResponse } from '../../remoting/protocol/remoting-command.ts';
+import { RequestCode } from '../../remoting/protocol/request-code.ts';
+import { ResponseCode } from '../../remoting/protocol/response-code.ts';
+import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
+import type { RouteInfoManager } from '../route-info-manager.ts';
+
+const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v), 'utf8');
+
+/** Route and cluster queries, topic lists and topic deletion; KV config answers "not found". */
+export function registerRouteQueryProcessor(
+  server: RemotingServer,
+  routes: RouteInfoManager,
+): void {
+  server.registerProcessor(RequestCode.GET_ROUTEINFO_BY_TOPIC, (req) => {
+    const topic = new ExtFields(req.extFields).string('topic');
+    const route = routes.pickupTopicRouteData(topic);
+    if (!route) {
+      return createResponse(
+        req,
+        ResponseCode.TOPIC_NOT_EXIST,
+        `No topic route info in name server for the topic: ${topic}`,
+      );
+    }
+    return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, json(route));
+  });
+
+  server.registerProcessor(RequestCode.GET_BROKER_CLUSTER_INFO, (req) =>
+    createResponse(
+      req,
+      ResponseCode.SUCCESS,
+      undefined,
+      undefined,
+      json(routes.getAllClusterInfo()),
+    ),
+  );
+
+  server.registerProcessor(RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, (req) =>
+    createResponse(
+      req,
+      ResponseCode.SUCCESS,
+      undefined,
+      undefined,
+      json({ topicList: routes.getAllTopicList() }),
+    ),
+  );
+
+  server.registerProcessor(RequestCode.GET_TOPICS_BY_CLUSTER, (req) => {
+    const cluster = new ExtFields(req.extFields).string('cluster');
+    return createResponse(
+      req,
+      ResponseCode.SUCCESS,
+      undefined,
+      undefined,
+      json({ topicList: routes.getTopicsByCluster(cluster) }),
+    );
+  });
+
+  server.registerProcessor(RequestCode.DELETE_TOPIC_IN_NAMESRV, (req) => {
+    const ext = new ExtFields(req.extFields);
+    routes.deleteTopic(ext.string('topic'), ext.optString('clusterName'));
+    return createResponse(req, ResponseCode.SUCCESS);
+  });
+
+  server.registerProcessor(RequestCode.GET_KV_CONFIG, (req) => {
+    const ext = new ExtFields(req.extFields);
+    return createResponse(
+      req,
+      ResponseCode.QUERY_NOT_FOUND,
+      `No config item, Namespace: ${ext.optString('namespace') ?? ''} Key: ${ext.optString('key') ?? ''}`,
+    );
+  });
+}

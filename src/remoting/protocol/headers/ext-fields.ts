@@ -1,0 +1,51 @@
+/** A required header field that is missing or not of its type; answered as SYSTEM_ERROR. */
+export class HeaderFieldError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HeaderFieldError';
+  }
+}
+
+/** Typed reads of a request's extFields, with RocketMQ-style errors naming the field. */
+export class ExtFields {
+  private readonly ext: Record<string, string>;
+
+  constructor(ext: Record<string, string> | undefined) {
+    this.ext = ext ?? {};
+  }
+
+  string(key: string): string {
+    const v = this.ext[key];
+    if (v === undefined || v === '')
+      throw new HeaderFieldError(`The custom field "${key}" is missing`);
+    return v;
+  }
+
+  optString(key: string): string | undefined {
+    const v = this.ext[key];
+    return v === undefined || v === 'null' ? undefined : v;
+  }
+
+  int(key: string): number {
+    const v = this.string(key);
+    const n = Number(v);
+    if (!Number.isSafeInteger(n))
+      throw new HeaderFieldError(`The custom field "${key}" is not an integer: "${v}"`);
+    return n;
+  }
+
+  optInt(key: string, fallback: number): number {
+    const v = this.ext[key];
+    if (v === undefined || v === '' || v === 'null') return fallback;
+    const n = Number(v);
+    if (!Number.isSafeInteger(n))
+      throw new HeaderFieldError(`The custom field "${key}" is not an integer: "${v}"`);
+    return n;
+  }
+
+  optBool(key: string, fallback: boolean): boolean {
+    const v = this.ext[key];
+    if (v === undefined || v === '' || v === 'null') return fallback;
+    return v === 'true';
+  }
+}

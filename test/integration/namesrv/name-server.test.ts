@@ -1,0 +1,100 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { NameServer } from '../../../src/namesrv/name-server.ts';
+import { resolveNamesrvConfig } from '../../../src/namesrv/namesrv-config.ts';
+import { RequestCode } from '../../../src/remoting/protocol/request-code.ts';
+import { ResponseCode } from '../../../src/remoting/protocol/response-code.ts';
+import { newTopicConfig } from '../../../src/common/protocol-data/route-data.ts';
+import { testClient } from '../../helpers/remoting-call.ts';
+import { waitUntil } from '../../helpers/wait-for.ts';
+import type { TestContext } from 'node:test';
+
+async function startNamesrv(t: TestContext): Promise<{ namesrv: NameServer; addr: string }> {
+  const namesrv = new NameServer(
+    resolveNamesrvConfig([{ listenPort: 0, bindAddress: '127.0.0.1' }]),
+  );
+  await namesrv.start();
+  t.after(() => namesrv.shutdown());
+  return { namesrv, addr: `127.0.0.1:${namesrv.port}` };
+}
+
+const registerBody = (topics: string[]) => ({
+  topicConfigSerializeWrapper: {
+    topicConfigTable: Object.fromEntries(topics.map((t) => [t, newTopicConfig(t, 4)])),
+    dataVersion: { timestamp: Date.now(), counter: 1 },
+  },
+  filterServerList: [],
+});
+
+test('NameServer registers a broker and serves its routes, cluster info and topic list', async (t) => {
+  const { addr } = await startNamesrv(t);
+  const { call } = testClient(t);
+  const reg = await call(
+    addr,
+    RequestCode.REGISTER_BROKER,
+    {
+      brokerName: 'broker-a',
+      brokerAddr: '127.0.0.1:10911',
+      clusterName: 'DefaultCluster',
+      brokerId: '0',
+      haServerAddr: '127.0.0.1:10912',
+    },
+    registerBody(['TopicA', 'TBW102']),
+  );
+  assert.equal(reg.code, ResponseCode.SUCCESS);
+  const route = await call(addr, RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: 'TopicA' });
+  assert.equal(route.code, ResponseCode.SUCCESS);
+  assert.deepEqual(JSON.parse(route.body?.toString() ?? ''), {
+    queueDatas: [
+      { brokerName: 'broker-a', readQueueNums: 4, writeQueueNums: 4, perm: 6, topicSysFlag: 0 },
+    ],
+    brokerDatas: [
+      {
+        cluster: 'DefaultCluster',
+        brokerName: 'broker-a',
+        brokerAddrs: { '0': '127.0.0.1:10911' },
+        enableActingMaster: false,
+      },
+    ],
+    filterServerTable: {},
+  });
+  const missing = await call(addr, RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: 'Nope' });
+  assert.equal(missing.code, ResponseCode.TOPIC_NOT_EXIST);
+  assert.match(missing.remark ?? '', /No topic route info in name server for the topic: Nope/);
+  const cluster = JSON.parse(
+    (await call(addr, RequestCode.GET_BROKER_CLUSTER_INFO)).body?.toString() ?? '',
+  );
+  assert.deepEqual(cluster.clusterAddrTable, { DefaultCluster: ['broker-a'] });
+  const list = JSON.parse(
+    (await call(addr, RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER)).body?.toString() ?? '',
+  );
+  assert.deepEqual(list.topicList, ['TBW102', 'TopicA']);
+  await call(addr, RequestCode.DELETE_TOPIC_IN_NAMESRV, { topic: 'TopicA' });
+  assert.equal(
+    (await call(addr, RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: 'TopicA' })).code,
+    ResponseCode.TOPIC_NOT_EXIST,
+  );
+  const bad = await call(addr, RequestCode.REGISTER_BROKER, { brokerName: 'x' }, registerBody([]));
+  assert.equal(bad.code, ResponseCode.SYSTEM_ERROR);
+  assert.match(bad.remark ?? '', /custom field "brokerAddr" is missing/);
+});
+
+test('NameServer drops a broker when it unregisters or its connection closes', async (t) => {
+  const { namesrv, addr } = await startNamesrv(t);
+  const a = testClient(t);
+  const b = testClient(t);
+  const ext = (name: string, port: number) => ({
+    brokerName: name,
+    brokerAddr: `127.0.0.1:${port}`,
+    clusterName: 'C',
+    brokerId: '0',
+  });
+  await a.call(addr, RequestCode.REGISTER_BROKER, ext('broker-a', 1), registerBody(['T']));
+  await b.call(addr, RequestCode.REGISTER_BROKER, ext('broker-b', 2), registerBody(['T']));
+  assert.equal(namesrv.routes.liveBrokerCount, 2);
+  await a.call(addr, RequestCode.UNREGISTER_BROKER, ext('broker-a', 1));
+  assert.equal(namesrv.routes.liveBrokerCount, 1);
+  await b.client.closeConnection(addr);
+  await waitUntil(() => namesrv.routes.liveBrokerCount === 0, 2000, 'the closed broker is dropped');
+  assert.equal(namesrv.routes.pickupTopicRouteData('T'), undefined);
+});
