@@ -40,3 +40,8 @@ export function testClient(t: TestContext): {
     );
   return { client, call };
 }
+
+/** A response body parsed as JSON, typed by the caller. */
+export function jsonBody<T>(cmd: RemotingCommand): T {
+  return JSON.parse(cmd.body?.toString('utf8') ?? 'null') as T;
+}

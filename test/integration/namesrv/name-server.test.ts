@@ -5,7 +5,8 @@ import { resolveNamesrvConfig } from '../../../src/namesrv/namesrv-config.ts';
 import { RequestCode } from '../../../src/remoting/protocol/request-code.ts';
 import { ResponseCode } from '../../../src/remoting/protocol/response-code.ts';
 import { newTopicConfig } from '../../../src/common/protocol-data/route-data.ts';
-import { testClient } from '../../helpers/remoting-call.ts';
+import { jsonBody, testClient } from '../../helpers/remoting-call.ts';
+import type { ClusterInfo } from '../../../src/common/protocol-data/route-data.ts';
 import { waitUntil } from '../../helpers/wait-for.ts';
 import type { TestContext } from 'node:test';
 
@@ -44,7 +45,7 @@ test('NameServer registers a broker and serves its routes, cluster info and topi
   assert.equal(reg.code, ResponseCode.SUCCESS);
   const route = await call(addr, RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: 'TopicA' });
   assert.equal(route.code, ResponseCode.SUCCESS);
-  assert.deepEqual(JSON.parse(route.body?.toString() ?? ''), {
+  assert.deepEqual(jsonBody(route), {
     queueDatas: [
       { brokerName: 'broker-a', readQueueNums: 4, writeQueueNums: 4, perm: 6, topicSysFlag: 0 },
     ],
