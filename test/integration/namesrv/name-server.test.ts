@@ -62,12 +62,10 @@ test('NameServer registers a broker and serves its routes, cluster info and topi
   const missing = await call(addr, RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: 'Nope' });
   assert.equal(missing.code, ResponseCode.TOPIC_NOT_EXIST);
   assert.match(missing.remark ?? '', /No topic route info in name server for the topic: Nope/);
-  const cluster = JSON.parse(
-    (await call(addr, RequestCode.GET_BROKER_CLUSTER_INFO)).body?.toString() ?? '',
-  );
+  const cluster = jsonBody<ClusterInfo>(await call(addr, RequestCode.GET_BROKER_CLUSTER_INFO));
   assert.deepEqual(cluster.clusterAddrTable, { DefaultCluster: ['broker-a'] });
-  const list = JSON.parse(
-    (await call(addr, RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER)).body?.toString() ?? '',
+  const list = jsonBody<{ topicList: string[] }>(
+    await call(addr, RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER),
   );
   assert.deepEqual(list.topicList, ['TBW102', 'TopicA']);
   await call(addr, RequestCode.DELETE_TOPIC_IN_NAMESRV, { topic: 'TopicA' });
