@@ -1,34 +1,54 @@
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
 import { RmqError } from '../common/errors/rmq-error.ts';
-import { MessageStore } from '../store/message-store.ts';
-import { resolveStoreConfig } from '../store/store-config.ts';
 import { parseFlags } from './parse-flags.ts';
+import { cliLogger } from './logger.ts';
+import { startBroker, startNamesrv, startStandalone, type Running } from './commands/servers.ts';
 
-const USAGE = `Usage: rmq <command> [--key=value ...]
+const USAGE = `Usage: rmq <command> [options]
 
 Commands:
-  start    run a standalone store under ~/.rocketmq-ts (any store config key as --key=value)
-  help     print this text
+  start      a name server and a broker in one process, data under ~/.rocketmq-ts
+             --namesrvPort=9876 --listenPort=10911 (0 = any free port), any broker or store key
+  namesrv    a name server: [-c namesrv.properties] [-p] [--key=value ...]
+  broker     a broker: [-c broker.properties] [-n "host:9876;host2:9876"] [-p] [--key=value ...]
+  help       this text
 
-The name server, broker and admin commands arrive with the Remoting step.`;
+-p prints the effective configuration and exits. Set RMQ_LOG_LEVEL (info) for more or less logging.`;
 
-async function start(flags: Map<string, string>): Promise<void> {
-  const logger = pino({ level: process.env.RMQ_LOG_LEVEL ?? 'info' }, pino.destination(2));
-  const config = resolveStoreConfig(
-    [{ storePathRootDir: join(homedir(), '.rocketmq-ts', 'store') }, flags],
-    {
-      onIgnoredKey: (key) => logger.warn({ key }, 'Config key accepted and ignored'),
-      source: 'the command line',
-    },
-  );
-  const store = new MessageStore({ config, logger });
-  await store.start();
-  console.log(`store ${config.storePathRootDir}`);
-  console.log('ready');
-  const stop = (): void => {
-    void store.shutdown().then(
+async function main(argv: readonly string[]): Promise<void> {
+  const args = parseFlags(argv, ['p']);
+  const command = args.positional[0] ?? 'help';
+  const logger = cliLogger(process.env.RMQ_LOG_LEVEL);
+  const print = (line: string): void => {
+    process.stdout.write(`${line}\n`);
+  };
+  let running: Running | undefined;
+  switch (command) {
+    case 'start':
+      running = await startStandalone(args, logger, print);
+      break;
+    case 'namesrv':
+      running = await startNamesrv(args, logger, print);
+      break;
+    case 'broker':
+      running = await startBroker(args, process.env, logger, print);
+      break;
+    case 'help':
+    case '--help':
+      print(USAGE);
+      return;
+    default:
+      process.stderr.write(`rmq: unknown command "${command}"\n\n${USAGE}\n`);
+      process.exit(2);
+  }
+  if (!running) return;
+  print('ready');
+  const server = running;
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'Shutting down');
+    server.shutdown().then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, 'Shutdown failed');
@@ -36,30 +56,13 @@ async function start(flags: Map<string, string>): Promise<void> {
       },
     );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-async function main(argv: readonly string[]): Promise<void> {
-  const { positional, flags } = parseFlags(argv);
-  const command = positional[0] ?? 'help';
-  switch (command) {
-    case 'start':
-      await start(flags);
-      return;
-    case 'help':
-    case '--help':
-      console.log(USAGE);
-      return;
-    default:
-      console.error(`rmq: unknown command "${command}"\n\n${USAGE}`);
-      process.exit(2);
-  }
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(
-    `rmq: ${err instanceof RmqError || err instanceof Error ? err.message : String(err)}`,
+  process.stderr.write(
+    `rmq: ${err instanceof RmqError || err instanceof Error ? err.message : String(err)}\n`,
   );
   process.exit(1);
 });

@@ -1,0 +1,207 @@
+import { hostname, networkInterfaces } from 'node:os';
+import { RmqError } from '../common/errors/rmq-error.ts';
+import { didYouMean } from '../common/config/did-you-mean.ts';
+import {
+  resolveConfig,
+  type ConfigLayer,
+  type ConfigOf,
+  type ResolveOptions,
+} from '../common/config/config-schema.ts';
+import { resolveStoreConfig, storeConfigSchema, type StoreConfig } from '../store/store-config.ts';
+
+/** BrokerConfig keys with RocketMQ's spellings; store keys live in store-config.ts. */
+export const brokerConfigSchema = {
+  brokerClusterName: {
+    type: 'string',
+    default: 'DefaultCluster',
+    doc: 'Cluster this broker belongs to.',
+  },
+  brokerName: {
+    type: 'string',
+    default: hostname() || 'broker-a',
+    doc: 'Broker group name (master and slaves share it).',
+  },
+  brokerId: { type: 'int', default: 0, min: 0, doc: '0 for the master; slaves are 1 and up.' },
+  namesrvAddr: { type: 'string', default: '', doc: 'Name servers, "host:port;host:port".' },
+  brokerIP1: {
+    type: 'string',
+    default: '',
+    doc: 'Address announced to clients; empty means the first non-loopback IPv4.',
+  },
+  listenPort: {
+    type: 'int',
+    default: 10911,
+    min: 0,
+    max: 65535,
+    doc: 'Remoting port (0 = any free port).',
+  },
+  bindAddress: {
+    type: 'string',
+    default: '0.0.0.0',
+    doc: 'Address the Remoting server listens on.',
+  },
+  brokerRole: {
+    type: 'enum',
+    values: ['ASYNC_MASTER', 'SYNC_MASTER', 'SLAVE'],
+    default: 'ASYNC_MASTER',
+    doc: 'Replication role (replication arrives with a later step; only masters serve today).',
+  },
+  brokerPermission: {
+    type: 'int',
+    default: 6,
+    min: 0,
+    max: 7,
+    doc: 'Broker permission bits: 4 read, 2 write.',
+  },
+  autoCreateTopicEnable: {
+    type: 'bool',
+    default: true,
+    doc: 'Create unknown topics on first send (from TBW102).',
+  },
+  autoCreateSubscriptionGroup: {
+    type: 'bool',
+    default: true,
+    doc: 'Create unknown consumer groups on first use.',
+  },
+  defaultTopicQueueNums: {
+    type: 'int',
+    default: 4,
+    min: 1,
+    max: 1024,
+    doc: 'Queues of an auto-created topic.',
+  },
+  longPollingEnable: {
+    type: 'bool',
+    default: true,
+    doc: 'Hold pulls until a message arrives or they time out.',
+  },
+  shortPollingTimeMills: {
+    type: 'int',
+    default: 1000,
+    min: 0,
+    doc: 'Hold time of a pull when long polling is off.',
+  },
+  brokerSuspendMaxTimeMillis: {
+    type: 'int',
+    default: 15000,
+    min: 0,
+    doc: 'Longest a pull is held, whatever the client asks.',
+  },
+  registerNameServerPeriod: {
+    type: 'int',
+    default: 30000,
+    min: 1000,
+    doc: 'ms between registrations with the name servers.',
+  },
+  channelExpiredTimeout: {
+    type: 'int',
+    default: 120000,
+    min: 1000,
+    doc: 'ms without a heartbeat after which a client is dropped.',
+  },
+  flushConsumerOffsetInterval: {
+    type: 'int',
+    default: 5000,
+    min: 100,
+    doc: 'ms between writes of consumerOffset.json.',
+  },
+  maxTransferBytesOnMessageInMemory: {
+    type: 'int',
+    default: 262144,
+    min: 1,
+    doc: 'Most bytes one pull returns.',
+  },
+  maxTransferCountOnMessageInMemory: {
+    type: 'int',
+    default: 32,
+    min: 1,
+    doc: 'Most messages one pull returns.',
+  },
+  defaultQueryMaxNum: {
+    type: 'int',
+    default: 32,
+    min: 1,
+    doc: 'Most messages a key query returns.',
+  },
+  clientChannelMaxIdleTimeSeconds: {
+    type: 'int',
+    default: 120,
+    min: 1,
+    doc: 'Idle connections are closed after this.',
+  },
+  frameMaxLength: {
+    type: 'int',
+    default: 16 * 1024 * 1024,
+    min: 1024,
+    doc: 'Largest Remoting frame accepted.',
+  },
+  sendMessageThreadPoolNums: {
+    type: 'int',
+    default: 4,
+    supported: false,
+    doc: 'Accepted and ignored (one event loop).',
+  },
+  pullMessageThreadPoolNums: {
+    type: 'int',
+    default: 16,
+    supported: false,
+    doc: 'Accepted and ignored (one event loop).',
+  },
+  traceTopicEnable: {
+    type: 'bool',
+    default: false,
+    supported: false,
+    doc: 'Accepted and ignored.',
+  },
+  aclEnable: { type: 'bool', default: false, supported: false, doc: 'Accepted and ignored.' },
+  rocketmqHome: { type: 'string', default: '', supported: false, doc: 'Accepted and ignored.' },
+} as const;
+
+export type BrokerConfig = ConfigOf<typeof brokerConfigSchema>;
+
+/**
+ * Splits one set of layers (a broker.properties file, flags) into broker and store configs; a key
+ * in neither schema fails with a suggestion from both.
+ */
+export function resolveBrokerConfigs(
+  layers: readonly ConfigLayer[],
+  options: ResolveOptions = {},
+): { broker: BrokerConfig; store: StoreConfig } {
+  const brokerLayers: Record<string, unknown>[] = [];
+  const storeLayers: Record<string, unknown>[] = [];
+  const all = [...Object.keys(brokerConfigSchema), ...Object.keys(storeConfigSchema)];
+  for (const layer of layers) {
+    const b: Record<string, unknown> = {};
+    const s: Record<string, unknown> = {};
+    const entries: [string, unknown][] =
+      layer instanceof Map
+        ? [...(layer as ReadonlyMap<string, unknown>)]
+        : Object.entries(layer as Record<string, unknown>);
+    for (const [k, v] of entries) {
+      if (k in brokerConfigSchema) b[k] = v;
+      else if (k in storeConfigSchema) s[k] = v;
+      else {
+        const hint = didYouMean(k, all);
+        throw new RmqError(
+          'CONFIG_UNKNOWN_KEY',
+          `Unknown config key "${k}"${options.source ? ` in ${options.source}` : ''}${hint ? `: did you mean "${hint}"?` : ''}`,
+        );
+      }
+    }
+    brokerLayers.push(b);
+    storeLayers.push(s);
+  }
+  return {
+    broker: resolveConfig(brokerConfigSchema, brokerLayers, options),
+    store: resolveStoreConfig(storeLayers, options),
+  };
+}
+
+/** The address clients reach this broker at: brokerIP1, else the first non-internal IPv4. */
+export function announcedHost(config: BrokerConfig): string {
+  if (config.brokerIP1) return config.brokerIP1;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const nic of list ?? []) if (nic.family === 'IPv4' && !nic.internal) return nic.address;
+  }
+  return '127.0.0.1';
+}

@@ -1,0 +1,180 @@
+import { pino, type Logger } from 'pino';
+import { encodeSocketAddress } from '../common/message/socket-address.ts';
+import { newTopicConfig } from '../common/protocol-data/route-data.ts';
+import { PermName } from '../common/constants/perm-name.ts';
+import { SystemTopic } from '../common/constants/topic-validator.ts';
+import { createRequest } from '../remoting/protocol/remoting-command.ts';
+import { RequestCode } from '../remoting/protocol/request-code.ts';
+import { RemotingServer } from '../remoting/transport/remoting-server.ts';
+import { RemotingClient } from '../remoting/transport/remoting-client.ts';
+import { MessageStore } from '../store/message-store.ts';
+import type { StoreConfig } from '../store/store-config.ts';
+import { announcedHost, type BrokerConfig } from './broker-config.ts';
+import { BrokerService, type BrokerServiceDeps } from './broker-service.ts';
+import { TopicConfigManager } from './managers/topic-config-manager.ts';
+import { SubscriptionGroupManager } from './managers/subscription-group-manager.ts';
+import { ConsumerOffsetManager } from './managers/consumer-offset-manager.ts';
+import { ConsumerManager } from './managers/consumer-manager.ts';
+import { ProducerManager } from './managers/producer-manager.ts';
+import { PullRequestHoldService } from './services/pull-request-hold-service.ts';
+import { NamesrvRegistrationService } from './services/namesrv-registration-service.ts';
+import { registerSendMessageProcessor } from './processors/send-message-processor.ts';
+import { registerPullMessageProcessor } from './processors/pull-message-processor.ts';
+import { registerClientManageProcessor } from './processors/client-manage-processor.ts';
+import { registerConsumerManageProcessor } from './processors/consumer-manage-processor.ts';
+import { registerQueryMessageProcessor } from './processors/query-message-processor.ts';
+import { registerAdminBrokerProcessor } from './processors/admin-broker-processor.ts';
+
+const CLIENT_SCAN_INTERVAL_MS = 10000;
+
+/** One broker: store, managers, services and the Remoting server, started and stopped together. */
+export class BrokerController {
+  readonly config: BrokerConfig;
+  readonly store: MessageStore;
+  readonly service: BrokerService;
+  private readonly logger: Logger;
+  private readonly server: RemotingServer;
+  private readonly client: RemotingClient;
+  private readonly deps: BrokerServiceDeps;
+  private readonly registration: NamesrvRegistrationService;
+  private timers: NodeJS.Timeout[] = [];
+  private host = '127.0.0.1';
+
+  constructor(config: BrokerConfig, storeConfig: StoreConfig, logger?: Logger) {
+    this.config = config;
+    this.logger = (logger ?? pino({ level: 'silent' })).child({
+      component: 'broker',
+      brokerName: config.brokerName,
+    });
+    const hold = new PullRequestHoldService();
+    this.store = new MessageStore({
+      config: storeConfig,
+      logger: this.logger,
+      onMessageArrived: (topic, queueId, maxOffset) =>
+        hold.notifyMessageArriving(topic, queueId, maxOffset),
+    });
+    const root = storeConfig.storePathRootDir;
+    const consumers = new ConsumerManager(this.logger, (group) =>
+      this.notifyConsumerIdsChanged(group),
+    );
+    this.deps = {
+      config,
+      store: this.store,
+      topics: new TopicConfigManager(root),
+      groups: new SubscriptionGroupManager(root),
+      offsets: new ConsumerOffsetManager(root),
+      consumers,
+      producers: new ProducerManager(),
+      hold,
+      storeHost: encodeSocketAddress('127.0.0.1', config.listenPort),
+      logger: this.logger,
+      onTopicsChanged: () => void this.registration.registerAll(),
+    };
+    this.service = new BrokerService(this.deps);
+    this.server = new RemotingServer({
+      port: config.listenPort,
+      host: config.bindAddress,
+      maxFrameBytes: config.frameMaxLength,
+      idleTimeoutMs: config.clientChannelMaxIdleTimeSeconds * 1000,
+      logger: this.logger,
+    });
+    registerSendMessageProcessor(this.server, this.service);
+    registerPullMessageProcessor(this.server, this.service);
+    registerClientManageProcessor(this.server, this.service);
+    registerConsumerManageProcessor(this.server, this.service);
+    registerQueryMessageProcessor(this.server, this.service);
+    registerAdminBrokerProcessor(this.server, this.service);
+    this.client = new RemotingClient({ logger: this.logger });
+    this.registration = new NamesrvRegistrationService({
+      client: this.client,
+      namesrvAddr: config.namesrvAddr,
+      periodMs: config.registerNameServerPeriod,
+      logger: this.logger,
+      info: () => ({
+        clusterName: config.brokerClusterName,
+        brokerName: config.brokerName,
+        brokerId: config.brokerId,
+        brokerAddr: this.brokerAddr,
+        haServerAddr: `${this.host}:${this.port + 1}`,
+        heartbeatTimeoutMillis: 120000,
+      }),
+      body: () => ({
+        topicConfigSerializeWrapper: {
+          topicConfigTable: Object.fromEntries(this.deps.topics.all().map((t) => [t.topicName, t])),
+          dataVersion: this.deps.topics.version,
+        },
+        filterServerList: [],
+      }),
+    });
+  }
+
+  get port(): number {
+    return this.server.port;
+  }
+
+  /** The address clients and name servers see, `host:port`. */
+  get brokerAddr(): string {
+    return `${this.host}:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const { config, deps } = this;
+    await this.store.start();
+    const queues = config.defaultTopicQueueNums;
+    deps.topics.load([
+      newTopicConfig(
+        SystemTopic.AUTO_CREATE_TOPIC_KEY,
+        queues,
+        PermName.PERM_INHERIT | PermName.PERM_READ | PermName.PERM_WRITE,
+      ),
+      newTopicConfig(SystemTopic.SELF_TEST, 1),
+      newTopicConfig(
+        config.brokerClusterName,
+        16,
+        PermName.PERM_INHERIT | (config.brokerPermission & 6),
+      ),
+      newTopicConfig(config.brokerName, 1, PermName.PERM_INHERIT | (config.brokerPermission & 6)),
+    ]);
+    deps.groups.load();
+    deps.offsets.load();
+    await this.server.start();
+    this.host =
+      config.brokerIP1 ||
+      (config.bindAddress === '0.0.0.0' ? announcedHost(config) : config.bindAddress);
+    deps.storeHost = encodeSocketAddress(this.host, this.port);
+    this.timers.push(
+      setInterval(() => deps.offsets.persist(), config.flushConsumerOffsetInterval),
+      setInterval(() => {
+        deps.consumers.scanExpired(config.channelExpiredTimeout);
+        deps.producers.scanExpired(config.channelExpiredTimeout);
+      }, CLIENT_SCAN_INTERVAL_MS),
+    );
+    await this.registration.start();
+    this.logger.info(
+      { addr: this.brokerAddr, namesrv: this.registration.nameServers },
+      'Broker started',
+    );
+  }
+
+  private notifyConsumerIdsChanged(group: string): void {
+    const info = this.deps.consumers.get(group);
+    if (!info || this.deps.groups.get(group)?.notifyConsumerIdsChangedEnable === false) return;
+    for (const conn of info.channels.keys()) {
+      conn.oneway(
+        createRequest(RequestCode.NOTIFY_CONSUMER_IDS_CHANGED, 0, { consumerGroup: group }),
+      );
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.registration.shutdown();
+    this.deps.hold.shutdown();
+    await this.server.shutdown();
+    await this.client.shutdown();
+    this.deps.offsets.persist(true);
+    await this.store.shutdown();
+    this.logger.info('Broker stopped');
+  }
+}

@@ -1,0 +1,544 @@
+import type { Logger } from 'pino';
+import { MessageConst } from '../common/message/message-const.ts';
+import { decodeRecord } from '../common/message/message-ext-codec.ts';
+import type { MessageExtBrokerInner } from '../common/message/message-ext.ts';
+import { encodeProperties, findProperty } from '../common/message/message-properties.ts';
+import { javaStringHash, tagsHashCode } from '../common/message/java-hash.ts';
+import { isReadable, isWriteable, PermName } from '../common/constants/perm-name.ts';
+import { newTopicConfig, type TopicConfig } from '../common/protocol-data/route-data.ts';
+import { parseTagExpression, type HeartbeatData } from '../common/protocol-data/heartbeat-data.ts';
+import {
+  checkTopicName,
+  dlqTopic,
+  isNotAllowedSendTopic,
+  retryTopic,
+  RETRY_GROUP_TOPIC_PREFIX,
+  SystemTopic,
+} from '../common/constants/topic-validator.ts';
+import { ResponseCode } from '../remoting/protocol/response-code.ts';
+import type { RemotingConnection } from '../remoting/transport/remoting-connection.ts';
+import type { MessageStore } from '../store/message-store.ts';
+import type { MessageFilter } from '../store/api.ts';
+import type { BrokerConfig } from './broker-config.ts';
+import { getStatusToPullCode, putStatusToResponseCode } from './put-status-mapping.ts';
+import type { TopicConfigManager } from './managers/topic-config-manager.ts';
+import type { SubscriptionGroupManager } from './managers/subscription-group-manager.ts';
+import type { ConsumerOffsetManager } from './managers/consumer-offset-manager.ts';
+import type { ConsumerManager } from './managers/consumer-manager.ts';
+import type { ProducerManager } from './managers/producer-manager.ts';
+import type { PullRequestHoldService } from './services/pull-request-hold-service.ts';
+
+/** Outcome of an operation in protocol terms: a response code and a remark on failure. */
+export interface Outcome {
+  code: number;
+  remark?: string;
+}
+
+export interface SendInput {
+  producerGroup: string;
+  topic: string;
+  defaultTopicQueueNums: number;
+  queueId: number;
+  sysFlag: number;
+  bornTimestamp: number;
+  flag: number;
+  propertiesString: string;
+  reconsumeTimes: number;
+  body: Buffer;
+  bornHost: Uint8Array;
+  /** SEND_BATCH_MESSAGE: the body holds several encoded messages. */
+  batch: boolean;
+}
+
+export interface SendOutcome extends Outcome {
+  msgId?: string;
+  queueId?: number;
+  queueOffset?: number;
+  transactionId?: string | undefined;
+}
+
+export interface PullInput {
+  group: string;
+  topic: string;
+  queueId: number;
+  queueOffset: number;
+  maxMsgNums: number;
+  maxMsgBytes?: number | undefined;
+  /** The subscription expression from the request (PullSysFlag SUBSCRIPTION), or undefined to use the heartbeat's. */
+  subscription: string | undefined;
+  expressionType: string | undefined;
+  commitOffset: number | undefined;
+  suspendTimeoutMillis: number;
+  /** Called once with an abort function: the caller aborts a held pull when its connection closes. */
+  onHold?: (abort: () => void) => void;
+}
+
+export interface PullOutcome extends Outcome {
+  nextBeginOffset: number;
+  minOffset: number;
+  maxOffset: number;
+  body?: Buffer;
+  messageCount: number;
+}
+
+export interface BrokerServiceDeps {
+  config: BrokerConfig;
+  store: MessageStore;
+  topics: TopicConfigManager;
+  groups: SubscriptionGroupManager;
+  offsets: ConsumerOffsetManager;
+  consumers: ConsumerManager;
+  producers: ProducerManager;
+  hold: PullRequestHoldService;
+  /** Set once the server listens (the port may be chosen then). */
+  storeHost: Uint8Array;
+  logger: Logger;
+  /** Topic configs changed: tell the name servers now rather than at the next heartbeat. */
+  onTopicsChanged: () => void;
+}
+
+const fail = (code: number, remark: string): Outcome => ({ code, remark });
+
+/**
+ * Protocol-neutral broker operations: the Remoting processors (and the gRPC endpoint) adapt
+ * their headers to these and back. Every failure carries RocketMQ's response code and a remark
+ * that names the offending value.
+ */
+export class BrokerService {
+  private readonly d: BrokerServiceDeps;
+  readonly bootTimestamp = Date.now();
+
+  constructor(deps: BrokerServiceDeps) {
+    this.d = deps;
+  }
+
+  get deps(): BrokerServiceDeps {
+    return this.d;
+  }
+
+  /** The topic config to write to, auto-creating it when allowed. */
+  private topicForSend(topic: string, defaultQueueNums: number): TopicConfig | Outcome {
+    const existing = this.d.topics.get(topic);
+    if (existing) return existing;
+    if (topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) {
+      const { config } = this.d.topics.createSystemGroupTopic(topic);
+      this.d.onTopicsChanged();
+      return config;
+    }
+    if (!this.d.config.autoCreateTopicEnable) {
+      return fail(
+        ResponseCode.TOPIC_NOT_EXIST,
+        `topic[${topic}] not exist, apply first please! (autoCreateTopicEnable=false)`,
+      );
+    }
+    const template = this.d.topics.get(SystemTopic.AUTO_CREATE_TOPIC_KEY);
+    const queues = Math.min(
+      Math.max(1, defaultQueueNums || this.d.config.defaultTopicQueueNums),
+      template?.writeQueueNums ?? this.d.config.defaultTopicQueueNums,
+    );
+    const config = newTopicConfig(topic, queues, (template?.perm ?? 7) & ~PermName.PERM_INHERIT);
+    this.d.topics.put(config);
+    this.d.logger.info({ topic, queues }, 'Topic auto-created');
+    this.d.onTopicsChanged();
+    return config;
+  }
+
+  async sendMessage(input: SendInput): Promise<SendOutcome> {
+    if (!isWriteable(this.d.config.brokerPermission)) {
+      return fail(
+        ResponseCode.NO_PERMISSION,
+        `the broker[${this.d.config.brokerName}] sending message is forbidden`,
+      );
+    }
+    const bad = checkTopicName(input.topic);
+    if (bad) return fail(ResponseCode.MESSAGE_ILLEGAL, bad);
+    if (isNotAllowedSendTopic(input.topic)) {
+      return fail(
+        ResponseCode.MESSAGE_ILLEGAL,
+        `the topic "${input.topic}" is a system topic and clients cannot send to it`,
+      );
+    }
+    if (input.body.length > this.d.store.config.maxMessageSize && !input.batch) {
+      return fail(
+        ResponseCode.MESSAGE_ILLEGAL,
+        `the message body is ${input.body.length} bytes, above maxMessageSize ${this.d.store.config.maxMessageSize}`,
+      );
+    }
+    const tc = this.topicForSend(input.topic, input.defaultTopicQueueNums);
+    if (!('topicName' in tc)) return tc;
+    if (!isWriteable(tc.perm))
+      return fail(
+        ResponseCode.NO_PERMISSION,
+        `the topic[${input.topic}] sending message is forbidden`,
+      );
+    let queueId = input.queueId;
+    if (queueId < 0) queueId = Math.floor(Math.random() * tc.writeQueueNums);
+    if (queueId >= tc.writeQueueNums) {
+      return fail(
+        ResponseCode.SYSTEM_ERROR,
+        `request queueId[${queueId}] is illegal, topic ${input.topic} has ${tc.writeQueueNums} write queues`,
+      );
+    }
+    let msgs: MessageExtBrokerInner[];
+    try {
+      msgs = input.batch
+        ? this.decodeBatch(input, queueId)
+        : [this.inner(input, queueId, input.propertiesString, input.body)];
+    } catch (err) {
+      return fail(
+        ResponseCode.MESSAGE_ILLEGAL,
+        `the batch body cannot be decoded: ${(err as Error).message}`,
+      );
+    }
+    const result = await this.d.store.putMessages(msgs);
+    const code = putStatusToResponseCode(result.status);
+    const append = result.appendResult;
+    if (!append) return fail(code, result.remark ?? `the store answered ${result.status}`);
+    return {
+      code,
+      msgId: append.msgIds.join(','),
+      queueId,
+      queueOffset: append.logicsOffset,
+      transactionId: msgs[0]?.uniqKey,
+      ...(code !== ResponseCode.SUCCESS ? { remark: result.status } : {}),
+    };
+  }
+
+  private inner(
+    input: SendInput,
+    queueId: number,
+    propertiesString: string,
+    body: Buffer,
+  ): MessageExtBrokerInner {
+    const tags = findProperty(propertiesString, MessageConst.PROPERTY_TAGS);
+    return {
+      topic: input.topic,
+      queueId,
+      flag: input.flag,
+      body,
+      propertiesString,
+      tagsCode: tagsHashCode(tags),
+      sysFlag: input.sysFlag,
+      bornTimestamp: input.bornTimestamp,
+      bornHost: input.bornHost,
+      storeHost: this.d.storeHost,
+      reconsumeTimes: input.reconsumeTimes,
+      preparedTransactionOffset: 0,
+      keys: findProperty(propertiesString, MessageConst.PROPERTY_KEYS),
+      uniqKey: findProperty(propertiesString, MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX),
+    };
+  }
+
+  /** A batch body: per message TOTALSIZE 4, MAGICCODE 4, BODYCRC 4, FLAG 4, BODY 4+n, PROPERTIES 2+n. */
+  private decodeBatch(input: SendInput, queueId: number): MessageExtBrokerInner[] {
+    const out: MessageExtBrokerInner[] = [];
+    const b = input.body;
+    let p = 0;
+    while (p < b.length) {
+      if (p + 20 > b.length) throw new Error(`truncated message header at byte ${p}`);
+      const total = b.readInt32BE(p);
+      if (total < 22 || p + total > b.length)
+        throw new Error(`message at byte ${p} claims ${total} bytes`);
+      const flag = b.readInt32BE(p + 12);
+      const bodyLength = b.readInt32BE(p + 16);
+      const bodyStart = p + 20;
+      if (bodyLength < 0 || bodyStart + bodyLength + 2 > p + total)
+        throw new Error(`bad body length ${bodyLength} at byte ${p}`);
+      if (bodyLength > this.d.store.config.maxMessageSize) {
+        throw new Error(
+          `a message body is ${bodyLength} bytes, above maxMessageSize ${this.d.store.config.maxMessageSize}`,
+        );
+      }
+      const propsLength = b.readInt16BE(bodyStart + bodyLength);
+      const propsStart = bodyStart + bodyLength + 2;
+      const props = b.toString('utf8', propsStart, propsStart + propsLength);
+      out.push(
+        this.inner(
+          { ...input, flag },
+          queueId,
+          props,
+          b.subarray(bodyStart, bodyStart + bodyLength),
+        ),
+      );
+      p += total;
+    }
+    if (out.length === 0) throw new Error('the batch holds no message');
+    return out;
+  }
+
+  /** Reads for a consumer, holding the pull (long polling) when it caught up. */
+  async pullMessage(input: PullInput): Promise<PullOutcome> {
+    const first = this.pullOnce(input, true);
+    if (first.code !== ResponseCode.PULL_NOT_FOUND || input.suspendTimeoutMillis <= 0) return first;
+    const cfg = this.d.config;
+    const wait = cfg.longPollingEnable
+      ? Math.min(input.suspendTimeoutMillis, cfg.brokerSuspendMaxTimeMillis)
+      : Math.min(input.suspendTimeoutMillis, cfg.shortPollingTimeMills);
+    await this.d.hold.hold(input.topic, input.queueId, input.queueOffset, wait, input.onHold);
+    return this.pullOnce(input, false);
+  }
+
+  private pullOnce(input: PullInput, commit: boolean): PullOutcome {
+    const empty = {
+      nextBeginOffset: input.queueOffset,
+      minOffset: 0,
+      maxOffset: 0,
+      messageCount: 0,
+    };
+    if (!isReadable(this.d.config.brokerPermission)) {
+      return {
+        ...empty,
+        ...fail(
+          ResponseCode.NO_PERMISSION,
+          `the broker[${this.d.config.brokerName}] pulling message is forbidden`,
+        ),
+      };
+    }
+    const tc = this.d.topics.get(input.topic);
+    if (!tc)
+      return {
+        ...empty,
+        ...fail(
+          ResponseCode.TOPIC_NOT_EXIST,
+          `topic[${input.topic}] not exist, apply first please!`,
+        ),
+      };
+    if (!isReadable(tc.perm))
+      return {
+        ...empty,
+        ...fail(
+          ResponseCode.NO_PERMISSION,
+          `the topic[${input.topic}] pulling message is forbidden`,
+        ),
+      };
+    if (input.queueId < 0 || input.queueId >= tc.readQueueNums) {
+      return {
+        ...empty,
+        ...fail(
+          ResponseCode.SYSTEM_ERROR,
+          `queueId[${input.queueId}] is illegal, topic ${input.topic} has ${tc.readQueueNums} read queues`,
+        ),
+      };
+    }
+    const group = this.d.groups.findOrCreate(
+      input.group,
+      this.d.config.autoCreateSubscriptionGroup,
+    );
+    if (!group) {
+      return {
+        ...empty,
+        ...fail(
+          ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
+          `subscription group [${input.group}] does not exist`,
+        ),
+      };
+    }
+    if (!group.consumeEnable) {
+      return {
+        ...empty,
+        ...fail(
+          ResponseCode.NO_PERMISSION,
+          `subscription group [${input.group}] no permission to consume`,
+        ),
+      };
+    }
+    let expression = input.subscription;
+    let type = input.expressionType;
+    if (expression === undefined) {
+      const sub = this.d.consumers.get(input.group)?.subscriptions.get(input.topic);
+      if (!sub)
+        return {
+          ...empty,
+          ...fail(
+            ResponseCode.SUBSCRIPTION_NOT_EXIST,
+            `the consumer's subscription of ${input.topic} does not exist`,
+          ),
+        };
+      expression = sub.subString;
+      type = sub.expressionType;
+    }
+    if (type !== undefined && type !== 'TAG') {
+      return {
+        ...empty,
+        ...fail(
+          ResponseCode.SUBSCRIPTION_PARSE_FAILED,
+          `The broker does not support consumer to filter message by ${type} yet`,
+        ),
+      };
+    }
+    if (commit && input.commitOffset !== undefined) {
+      this.d.offsets.commit(input.group, input.topic, input.queueId, input.commitOffset);
+    }
+    const tags = parseTagExpression(expression);
+    const codes = tags ? new Set(tags.map((t) => javaStringHash(t))) : undefined;
+    const filter: MessageFilter | undefined = codes
+      ? { isMatchedByConsumeQueue: (code) => codes.has(code) }
+      : undefined;
+    const cfg = this.d.config;
+    const r = this.d.store.getMessage({
+      topic: input.topic,
+      queueId: input.queueId,
+      offset: input.queueOffset,
+      maxMsgNums: Math.max(1, Math.min(input.maxMsgNums, cfg.maxTransferCountOnMessageInMemory)),
+      maxTotalMsgSize: Math.min(
+        input.maxMsgBytes ?? Infinity,
+        cfg.maxTransferBytesOnMessageInMemory,
+      ),
+      ...(filter ? { filter } : {}),
+    });
+    const code = getStatusToPullCode(r.status, input.queueOffset);
+    const out: PullOutcome = {
+      code,
+      nextBeginOffset: r.nextBeginOffset,
+      minOffset: r.minOffset,
+      maxOffset: r.maxOffset,
+      messageCount: r.messages.length,
+    };
+    if (code === ResponseCode.SUCCESS) out.body = joinRecords(r.messages, r.bufferTotalSize);
+    return out;
+  }
+
+  /** QUERY_CONSUMER_OFFSET: the committed offset; 0 for a fresh queue never truncated (as RocketMQ); else not found. */
+  queryConsumerOffset(
+    group: string,
+    topic: string,
+    queueId: number,
+  ): { code: number; offset?: number; remark?: string } {
+    const offset = this.d.offsets.query(group, topic, queueId);
+    if (offset >= 0) return { code: ResponseCode.SUCCESS, offset };
+    if (this.d.store.getMinOffsetInQueue(topic, queueId) <= 0)
+      return { code: ResponseCode.SUCCESS, offset: 0 };
+    return {
+      code: ResponseCode.QUERY_NOT_FOUND,
+      remark: `Not found, maybe this group consumer ${group} boots first`,
+    };
+  }
+
+  /** Registers producers and consumers of a heartbeat; creates groups and retry topics they need. */
+  heartbeat(
+    data: HeartbeatData,
+    connection: RemotingConnection,
+    language: string,
+    version: number,
+  ): void {
+    const now = Date.now();
+    const channel = { clientId: data.clientID, connection, language, version, lastUpdate: now };
+    let topicsChanged = false;
+    for (const consumer of data.consumerDataSet ?? []) {
+      const group = this.d.groups.findOrCreate(
+        consumer.groupName,
+        this.d.config.autoCreateSubscriptionGroup,
+      );
+      if (group) {
+        topicsChanged =
+          this.d.topics.createSystemGroupTopic(retryTopic(consumer.groupName)).created ||
+          topicsChanged;
+      }
+      this.d.consumers.register(consumer, channel);
+    }
+    for (const producer of data.producerDataSet ?? [])
+      this.d.producers.register(producer.groupName, channel);
+    if (topicsChanged) this.d.onTopicsChanged();
+  }
+
+  /** CONSUMER_SEND_MSG_BACK: the failed message goes to the group's retry topic, or its DLQ after the max. */
+  async sendMessageBack(input: {
+    group: string;
+    offset: number;
+    delayLevel: number;
+    originMsgId: string | undefined;
+    maxReconsumeTimes: number | undefined;
+  }): Promise<Outcome> {
+    const group = this.d.groups.findOrCreate(
+      input.group,
+      this.d.config.autoCreateSubscriptionGroup,
+    );
+    if (!group)
+      return fail(
+        ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
+        `subscription group [${input.group}] does not exist`,
+      );
+    const record = this.d.store.lookMessageByOffset(input.offset);
+    if (!record)
+      return fail(ResponseCode.SYSTEM_ERROR, `look message by offset failed, ${input.offset}`);
+    const msg = decodeRecord(record);
+    const maxTimes = input.maxReconsumeTimes ?? group.retryMaxTimes;
+    const toDlq = msg.reconsumeTimes >= maxTimes || input.delayLevel < 0;
+    const topic = toDlq ? dlqTopic(input.group) : retryTopic(input.group);
+    if (this.d.topics.createSystemGroupTopic(topic).created) this.d.onTopicsChanged();
+    const props = new Map(msg.properties);
+    if (!props.has(MessageConst.PROPERTY_RETRY_TOPIC))
+      props.set(MessageConst.PROPERTY_RETRY_TOPIC, msg.topic);
+    if (!props.has(MessageConst.PROPERTY_ORIGIN_MESSAGE_ID)) {
+      props.set(
+        MessageConst.PROPERTY_ORIGIN_MESSAGE_ID,
+        input.originMsgId ?? props.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX) ?? '',
+      );
+    }
+    const propertiesString = encodeProperties(props);
+    const result = await this.d.store.putMessage({
+      topic,
+      queueId: 0,
+      flag: msg.flag,
+      body: msg.body,
+      propertiesString,
+      tagsCode: tagsHashCode(props.get(MessageConst.PROPERTY_TAGS)),
+      sysFlag: msg.sysFlag,
+      bornTimestamp: msg.bornTimestamp,
+      bornHost: record.subarray(48, 48 + (msg.sysFlag & 0x10 ? 20 : 8)),
+      storeHost: this.d.storeHost,
+      reconsumeTimes: msg.reconsumeTimes + 1,
+      preparedTransactionOffset: 0,
+      keys: props.get(MessageConst.PROPERTY_KEYS),
+      uniqKey: props.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX),
+    });
+    const code = putStatusToResponseCode(result.status);
+    return code === ResponseCode.SUCCESS ? { code } : fail(code, result.remark ?? result.status);
+  }
+
+  /** Creates or updates a topic (admin); refuses illegal names and system topics. */
+  createTopic(config: TopicConfig): Outcome {
+    const bad = checkTopicName(config.topicName);
+    if (bad) return fail(ResponseCode.SYSTEM_ERROR, bad);
+    if (config.topicName === SystemTopic.AUTO_CREATE_TOPIC_KEY) {
+      return fail(
+        ResponseCode.SYSTEM_ERROR,
+        `the topic "${config.topicName}" is the default topic and cannot be changed`,
+      );
+    }
+    if (config.readQueueNums <= 0 || config.writeQueueNums <= 0) {
+      return fail(
+        ResponseCode.SYSTEM_ERROR,
+        `a topic needs at least one read and one write queue, got ${config.readQueueNums}/${config.writeQueueNums}`,
+      );
+    }
+    if (this.d.topics.put(config)) this.d.onTopicsChanged();
+    return { code: ResponseCode.SUCCESS };
+  }
+
+  deleteTopic(topic: string): Outcome {
+    this.d.topics.delete(topic);
+    this.d.store.deleteTopic(topic);
+    this.d.offsets.deleteTopic(topic);
+    this.d.onTopicsChanged();
+    return { code: ResponseCode.SUCCESS };
+  }
+}
+
+/**
+ * The pull body: the stored records back to back. Records read in one span are already adjacent
+ * in memory, so this is a view of that span; only scattered records are copied together.
+ */
+export function joinRecords(records: readonly Buffer[], total: number): Buffer {
+  const first = records[0];
+  if (!first) return Buffer.alloc(0);
+  let contiguous = true;
+  for (let i = 1; i < records.length && contiguous; i++) {
+    const prev = records[i - 1] as Buffer;
+    const cur = records[i] as Buffer;
+    contiguous = cur.buffer === prev.buffer && cur.byteOffset === prev.byteOffset + prev.length;
+  }
+  return contiguous
+    ? Buffer.from(first.buffer, first.byteOffset, total)
+    : Buffer.concat(records, total);
+}

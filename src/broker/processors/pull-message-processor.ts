@@ -1,0 +1,46 @@
+import { createResponse } from '../../remoting/protocol/remoting-command.ts';
+import { RequestCode } from '../../remoting/protocol/request-code.ts';
+import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
+import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
+import type { BrokerService } from '../broker-service.ts';
+
+/** PullSysFlag bits. */
+const COMMIT_OFFSET = 0x1;
+const SUSPEND = 0x2;
+const SUBSCRIPTION = 0x4;
+
+/** PULL_MESSAGE with long polling; every answer carries next/min/max offsets. */
+export function registerPullMessageProcessor(server: RemotingServer, service: BrokerService): void {
+  server.registerProcessor(RequestCode.PULL_MESSAGE, async (req, conn) => {
+    const h = new ExtFields(req.extFields);
+    const sysFlag = h.optInt('sysFlag', 0);
+    const commitOffset = h.optInt('commitOffset', -1);
+    const r = await service.pullMessage({
+      group: h.string('consumerGroup'),
+      topic: h.string('topic'),
+      queueId: h.int('queueId'),
+      queueOffset: h.int('queueOffset'),
+      maxMsgNums: h.optInt('maxMsgNums', 32),
+      maxMsgBytes: h.optInt('maxMsgBytes', 0) || undefined,
+      subscription:
+        (sysFlag & SUBSCRIPTION) !== 0 ? (h.optString('subscription') ?? '*') : undefined,
+      expressionType: h.optString('expressionType'),
+      commitOffset: (sysFlag & COMMIT_OFFSET) !== 0 && commitOffset >= 0 ? commitOffset : undefined,
+      suspendTimeoutMillis: (sysFlag & SUSPEND) !== 0 ? h.optInt('suspendTimeoutMillis', 15000) : 0,
+      onHold: (abort) => conn.onClosed(abort),
+    });
+    if (conn.closed) return undefined;
+    return createResponse(
+      req,
+      r.code,
+      r.remark,
+      {
+        nextBeginOffset: String(r.nextBeginOffset),
+        minOffset: String(r.minOffset),
+        maxOffset: String(r.maxOffset),
+        suggestWhichBrokerId: '0',
+      },
+      r.body,
+    );
+  });
+}

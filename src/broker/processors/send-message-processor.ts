@@ -1,0 +1,90 @@
+import { encodeSocketAddress } from '../../common/message/socket-address.ts';
+import { createResponse, type RemotingCommand } from '../../remoting/protocol/remoting-command.ts';
+import { RequestCode } from '../../remoting/protocol/request-code.ts';
+import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
+import type { RemotingConnection } from '../../remoting/transport/remoting-connection.ts';
+import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
+import type { BrokerService } from '../broker-service.ts';
+
+/** SEND_MESSAGE_V2 shortens the SEND_MESSAGE header names to single letters. */
+const V2_NAMES: Record<string, string> = {
+  a: 'producerGroup',
+  b: 'topic',
+  c: 'defaultTopic',
+  d: 'defaultTopicQueueNums',
+  e: 'queueId',
+  f: 'sysFlag',
+  g: 'bornTimestamp',
+  h: 'flag',
+  i: 'properties',
+  j: 'reconsumeTimes',
+  k: 'unitMode',
+  l: 'maxReconsumeTimes',
+  m: 'batch',
+  n: 'brokerName',
+};
+
+function sendHeader(req: RemotingCommand): ExtFields {
+  if (req.code !== RequestCode.SEND_MESSAGE_V2) return new ExtFields(req.extFields);
+  const long: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.extFields ?? {})) long[V2_NAMES[k] ?? k] = v;
+  return new ExtFields(long);
+}
+
+/** SEND_MESSAGE, SEND_MESSAGE_V2, SEND_BATCH_MESSAGE and CONSUMER_SEND_MSG_BACK. */
+export function registerSendMessageProcessor(server: RemotingServer, service: BrokerService): void {
+  const bornHosts = new WeakMap<RemotingConnection, Buffer>();
+  const bornHostOf = (conn: RemotingConnection): Buffer => {
+    let host = bornHosts.get(conn);
+    if (!host) {
+      host = encodeSocketAddress(conn.remoteHost, conn.remotePort);
+      bornHosts.set(conn, host);
+    }
+    return host;
+  };
+
+  server.registerProcessor(
+    [RequestCode.SEND_MESSAGE, RequestCode.SEND_MESSAGE_V2, RequestCode.SEND_BATCH_MESSAGE],
+    async (req, conn) => {
+      const h = sendHeader(req);
+      const batch = req.code === RequestCode.SEND_BATCH_MESSAGE || h.optBool('batch', false);
+      const r = await service.sendMessage({
+        producerGroup: h.optString('producerGroup') ?? '',
+        topic: h.string('topic'),
+        defaultTopicQueueNums: h.optInt('defaultTopicQueueNums', 0),
+        queueId: h.optInt('queueId', -1),
+        sysFlag: h.optInt('sysFlag', 0),
+        bornTimestamp: h.optInt('bornTimestamp', Date.now()),
+        flag: h.optInt('flag', 0),
+        propertiesString: h.optString('properties') ?? '',
+        reconsumeTimes: h.optInt('reconsumeTimes', 0),
+        body: req.body ?? Buffer.alloc(0),
+        bornHost: bornHostOf(conn),
+        batch,
+      });
+      if (r.msgId === undefined) return createResponse(req, r.code, r.remark);
+      const ext: Record<string, string> = {
+        msgId: r.msgId,
+        queueId: String(r.queueId),
+        queueOffset: String(r.queueOffset),
+        MSG_REGION: 'DefaultRegion',
+        TRACE_ON: 'true',
+      };
+      if (r.transactionId) ext.transactionId = r.transactionId;
+      return createResponse(req, r.code, r.remark, ext);
+    },
+  );
+
+  server.registerProcessor(RequestCode.CONSUMER_SEND_MSG_BACK, async (req) => {
+    const h = new ExtFields(req.extFields);
+    const maxTimes = h.optInt('maxReconsumeTimes', -1);
+    const r = await service.sendMessageBack({
+      group: h.string('group'),
+      offset: h.int('offset'),
+      delayLevel: h.optInt('delayLevel', 0),
+      originMsgId: h.optString('originMsgId'),
+      maxReconsumeTimes: maxTimes >= 0 ? maxTimes : undefined,
+    });
+    return createResponse(req, r.code, r.remark);
+  });
+}

@@ -1,0 +1,137 @@
+import type { Logger } from 'pino';
+import { createRequest } from '../../remoting/protocol/remoting-command.ts';
+import { RequestCode } from '../../remoting/protocol/request-code.ts';
+import { ResponseCode } from '../../remoting/protocol/response-code.ts';
+import type { RemotingClient } from '../../remoting/transport/remoting-client.ts';
+import type { RegisterBrokerBody } from '../../common/protocol-data/route-data.ts';
+
+export interface RegistrationInfo {
+  clusterName: string;
+  brokerName: string;
+  brokerId: number;
+  brokerAddr: string;
+  haServerAddr: string;
+  heartbeatTimeoutMillis: number;
+}
+
+/**
+ * Registers the broker with every name server at start, every `periodMs`, and right away when
+ * its topics change; unregisters on shutdown. A failing name server is logged and retried at the
+ * next round, never blocking the others.
+ */
+export class NamesrvRegistrationService {
+  private readonly client: RemotingClient;
+  private readonly addrs: string[];
+  private readonly info: () => RegistrationInfo;
+  private readonly body: () => RegisterBrokerBody;
+  private readonly periodMs: number;
+  private readonly logger: Logger;
+  private timer: NodeJS.Timeout | undefined;
+  private pending: Promise<void> | undefined;
+  private again = false;
+
+  constructor(opts: {
+    client: RemotingClient;
+    namesrvAddr: string;
+    info: () => RegistrationInfo;
+    body: () => RegisterBrokerBody;
+    periodMs: number;
+    logger: Logger;
+  }) {
+    this.client = opts.client;
+    this.addrs = opts.namesrvAddr
+      .split(';')
+      .map((a) => a.trim())
+      .filter((a) => a !== '');
+    this.info = opts.info;
+    this.body = opts.body;
+    this.periodMs = opts.periodMs;
+    this.logger = opts.logger;
+  }
+
+  get nameServers(): readonly string[] {
+    return this.addrs;
+  }
+
+  async start(): Promise<void> {
+    await this.registerAll();
+    this.timer = setInterval(() => void this.registerAll(), this.periodMs);
+  }
+
+  /** Registers now; overlapping calls collapse into one more round. */
+  registerAll(): Promise<void> {
+    if (this.pending) {
+      this.again = true;
+      return this.pending;
+    }
+    this.pending = this.registerRound().finally(() => {
+      this.pending = undefined;
+      if (this.again) {
+        this.again = false;
+        void this.registerAll();
+      }
+    });
+    return this.pending;
+  }
+
+  private async registerRound(): Promise<void> {
+    const info = this.info();
+    const ext = {
+      brokerAddr: info.brokerAddr,
+      brokerName: info.brokerName,
+      clusterName: info.clusterName,
+      brokerId: String(info.brokerId),
+      haServerAddr: info.haServerAddr,
+      heartbeatTimeoutMillis: String(info.heartbeatTimeoutMillis),
+      compressed: 'false',
+      enableActingMaster: 'false',
+    };
+    const body = Buffer.from(JSON.stringify(this.body()));
+    await Promise.all(
+      this.addrs.map(async (addr) => {
+        try {
+          const res = await this.client.invoke(
+            addr,
+            createRequest(RequestCode.REGISTER_BROKER, 0, ext, body),
+            6000,
+          );
+          if (res.code !== ResponseCode.SUCCESS)
+            this.logger.warn(
+              { namesrv: addr, code: res.code, remark: res.remark },
+              'Name server refused registration',
+            );
+        } catch (err) {
+          this.logger.warn(
+            { namesrv: addr, err: (err as Error).message },
+            'Cannot register with name server',
+          );
+        }
+      }),
+    );
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.pending;
+    const info = this.info();
+    const ext = {
+      brokerAddr: info.brokerAddr,
+      brokerName: info.brokerName,
+      clusterName: info.clusterName,
+      brokerId: String(info.brokerId),
+    };
+    await Promise.all(
+      this.addrs.map((addr) =>
+        this.client
+          .invoke(addr, createRequest(RequestCode.UNREGISTER_BROKER, 0, ext), 3000)
+          .catch((err: unknown) => {
+            this.logger.warn(
+              { namesrv: addr, err: (err as Error).message },
+              'Cannot unregister from name server',
+            );
+          }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,109 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { NameServer } from '../../namesrv/name-server.ts';
+import { resolveNamesrvConfig } from '../../namesrv/namesrv-config.ts';
+import { BrokerController } from '../../broker/broker-controller.ts';
+import { resolveBrokerConfigs } from '../../broker/broker-config.ts';
+import type { ParsedArgs } from '../parse-flags.ts';
+import { envLayer, readPropertiesFile } from '../config-sources.ts';
+
+export interface Running {
+  shutdown(): Promise<void>;
+}
+
+const ignoredWarning = (logger: Logger) => (key: string) =>
+  logger.warn({ key }, 'Config key accepted and ignored');
+
+/** `rmq start`: a name server and a broker in one process, data under ~/.rocketmq-ts. */
+export async function startStandalone(
+  args: ParsedArgs,
+  logger: Logger,
+  print: (line: string) => void,
+): Promise<Running> {
+  const flags = new Map(args.flags);
+  const namesrvPort = flags.get('namesrvPort') ?? '9876';
+  flags.delete('namesrvPort');
+  const namesrv = new NameServer(
+    resolveNamesrvConfig(
+      [{ listenPort: namesrvPort, bindAddress: flags.get('bindAddress') ?? '127.0.0.1' }],
+      {
+        source: 'the command line',
+      },
+    ),
+    logger,
+  );
+  await namesrv.start();
+  const { broker, store } = resolveBrokerConfigs(
+    [
+      {
+        storePathRootDir: join(homedir(), '.rocketmq-ts', 'store'),
+        brokerName: 'broker-a',
+        bindAddress: '127.0.0.1',
+        brokerIP1: '127.0.0.1',
+      },
+      flags,
+      { namesrvAddr: `127.0.0.1:${namesrv.port}` },
+    ],
+    { source: 'the command line', onIgnoredKey: ignoredWarning(logger) },
+  );
+  const controller = new BrokerController(broker, store, logger);
+  try {
+    await controller.start();
+  } catch (err) {
+    await namesrv.shutdown();
+    throw err;
+  }
+  print(`namesrv 127.0.0.1:${namesrv.port}`);
+  print(`broker ${controller.brokerAddr}`);
+  return {
+    async shutdown() {
+      await controller.shutdown();
+      await namesrv.shutdown();
+    },
+  };
+}
+
+/** `rmq namesrv [-c namesrv.properties] [--key=value]`. */
+export async function startNamesrv(
+  args: ParsedArgs,
+  logger: Logger,
+  print: (line: string) => void,
+): Promise<Running | undefined> {
+  const file = args.short.get('c');
+  const config = resolveNamesrvConfig([file ? readPropertiesFile(file) : {}, args.flags], {
+    source: file ?? 'the command line',
+    onIgnoredKey: ignoredWarning(logger),
+  });
+  if (args.short.has('p')) {
+    print(JSON.stringify(config, null, 2));
+    return undefined;
+  }
+  const namesrv = new NameServer(config, logger);
+  await namesrv.start();
+  print(`namesrv ${config.bindAddress}:${namesrv.port}`);
+  return namesrv;
+}
+
+/** `rmq broker [-c broker.properties] [-n "a:9876;b:9876"] [--key=value]`. */
+export async function startBroker(
+  args: ParsedArgs,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+  print: (line: string) => void,
+): Promise<Running | undefined> {
+  const file = args.short.get('c');
+  const n = args.short.get('n');
+  const { broker, store } = resolveBrokerConfigs(
+    [envLayer(env), file ? readPropertiesFile(file) : {}, args.flags, n ? { namesrvAddr: n } : {}],
+    { source: file ?? 'the command line', onIgnoredKey: ignoredWarning(logger) },
+  );
+  if (args.short.has('p')) {
+    print(JSON.stringify({ ...broker, ...store }, null, 2));
+    return undefined;
+  }
+  const controller = new BrokerController(broker, store, logger);
+  await controller.start();
+  print(`broker ${controller.brokerAddr}`);
+  return controller;
+}
