@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { pino } from 'pino';
+import { NameServer } from '../../src/namesrv/name-server.ts';
+import { resolveNamesrvConfig } from '../../src/namesrv/namesrv-config.ts';
+import { BrokerController } from '../../src/broker/broker-controller.ts';
+import { resolveBrokerConfigs } from '../../src/broker/broker-config.ts';
+import { RemotingClient } from '../../src/remoting/transport/remoting-client.ts';
+import { createRequest } from '../../src/remoting/protocol/remoting-command.ts';
+import { RequestCode } from '../../src/remoting/protocol/request-code.ts';
+import { ResponseCode } from '../../src/remoting/protocol/response-code.ts';
+
+export interface TestCluster {
+  namesrv: NameServer;
+  broker: BrokerController;
+  namesrvAddr: string;
+  brokerAddr: string;
+  root: string;
+  /** Runs `fn` when the test ends, before the servers stop (clients must close first). */
+  onStop(fn: () => Promise<void> | void): void;
+  /** Creates a topic on the broker and waits until the name server routes it. */
+  createTopic(topic: string, queues?: number): Promise<void>;
+}
+
+let counter = 0;
+/** Unique per test process, so topics and groups never collide across tests. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${process.pid}_${Date.now() % 100000}_${counter++}`;
+}
+
+/**
+ * A name server and a broker in this process on 127.0.0.1, port 0, data in a temp folder with
+ * 1 MiB segments. Stopped and removed after the test, even when it fails.
+ */
+export async function startCluster(
+  t: TestContext,
+  brokerOverrides: Record<string, unknown> = {},
+): Promise<TestCluster> {
+  const cluster = await launchCluster(brokerOverrides);
+  t.after(() => cluster.stop());
+  return cluster;
+}
+
+/** The same cluster for a whole file (started in `before`); the caller stops it. */
+export async function launchCluster(
+  brokerOverrides: Record<string, unknown> = {},
+): Promise<TestCluster & { stop(): Promise<void> }> {
+  const root = mkdtempSync(join(tmpdir(), 'rmq-cluster-'));
+  const logger = pino({ level: process.env.RMQ_TEST_LOG ?? 'silent' });
+  const namesrv = new NameServer(
+    resolveNamesrvConfig([{ listenPort: 0, bindAddress: '127.0.0.1' }]),
+    logger,
+  );
+  await namesrv.start();
+  const namesrvAddr = `127.0.0.1:${namesrv.port}`;
+  const { broker: brokerConfig, store } = resolveBrokerConfigs([
+    {
+      storePathRootDir: root,
+      brokerName: 'broker-a',
+      listenPort: 0,
+      bindAddress: '127.0.0.1',
+      brokerIP1: '127.0.0.1',
+      namesrvAddr,
+      mappedFileSizeCommitLog: 1024 * 1024,
+      mappedFileSizeConsumeQueue: 30000 * 20,
+      maxHashSlotNum: 10000,
+      maxIndexNum: 40000,
+    },
+    brokerOverrides,
+  ]);
+  const broker = new BrokerController(brokerConfig, store, logger);
+  await broker.start();
+  const admin = new RemotingClient({ logger });
+  const dependents: (() => Promise<void> | void)[] = [];
+  const stop = async (): Promise<void> => {
+    for (const fn of dependents.reverse()) await fn();
+    await admin.shutdown();
+    await broker.shutdown();
+    await namesrv.shutdown();
+    rmSync(root, { recursive: true, force: true });
+  };
+  const brokerAddr = broker.brokerAddr;
+  return {
+    namesrv,
+    broker,
+    namesrvAddr,
+    brokerAddr,
+    root,
+    stop,
+    onStop(fn) {
+      dependents.push(fn);
+    },
+    async createTopic(topic, queues = 4) {
+      const res = await admin.invoke(
+        brokerAddr,
+        createRequest(RequestCode.UPDATE_AND_CREATE_TOPIC, 0, {
+          topic,
+          readQueueNums: String(queues),
+          writeQueueNums: String(queues),
+          perm: '6',
+        }),
+        3000,
+      );
+      if (res.code !== ResponseCode.SUCCESS)
+        throw new Error(`createTopic ${topic}: ${res.code} ${res.remark ?? ''}`);
+      // Registration with the name server runs right after a topic change; wait for the route.
+      const deadline = Date.now() + 5000;
+      while (!namesrv.routes.pickupTopicRouteData(topic)) {
+        if (Date.now() > deadline) throw new Error(`the name server never routed ${topic}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    },
+  };
+}
