@@ -2,6 +2,7 @@ import { RmqError } from '../common/errors/rmq-error.ts';
 import { parseFlags } from './parse-flags.ts';
 import { cliLogger } from './logger.ts';
 import { startBroker, startNamesrv, startStandalone, type Running } from './commands/servers.ts';
+import { runAdmin, UsageError } from './commands/admin.ts';
 
 const USAGE = `Usage: rmq <command> [options]
 
@@ -10,13 +11,18 @@ Commands:
              --namesrvPort=9876 --listenPort=10911 (0 = any free port), any broker or store key
   namesrv    a name server: [-c namesrv.properties] [-p] [--key=value ...]
   broker     a broker: [-c broker.properties] [-n "host:9876;host2:9876"] [-p] [--key=value ...]
+  admin      mqadmin's commands: rmq admin help
   help       this text
 
 -p prints the effective configuration and exits. Set RMQ_LOG_LEVEL (info) for more or less logging.`;
 
 async function main(argv: readonly string[]): Promise<void> {
+  const command = argv.find((a) => !a.startsWith('-')) ?? 'help';
+  if (command === 'admin') {
+    process.stdout.write(`${await runAdmin(parseFlags(argv), process.env)}\n`);
+    return;
+  }
   const args = parseFlags(argv, ['p']);
-  const command = args.positional[0] ?? 'help';
   const logger = cliLogger(process.env.RMQ_LOG_LEVEL);
   const print = (line: string): void => {
     process.stdout.write(`${line}\n`);
@@ -61,8 +67,7 @@ async function main(argv: readonly string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(
-    `rmq: ${err instanceof RmqError || err instanceof Error ? err.message : String(err)}\n`,
-  );
-  process.exit(1);
+  const message = err instanceof RmqError || err instanceof Error ? err.message : String(err);
+  process.stderr.write(`rmq: ${message.split('\n')[0] ?? message}\n`);
+  process.exit(err instanceof UsageError ? 2 : 1);
 });

@@ -81,7 +81,7 @@ test('the broker stores a send and serves the stored record bytes on pull, with 
   });
   assert.deepEqual(byId.body, pulled.body);
   assert.equal(
-    sent.extFields?.msgId.slice(-16),
+    sent.extFields?.msgId?.slice(-16),
     record.commitLogOffset.toString(16).toUpperCase().padStart(16, '0'),
   );
   const byKey = await call(cluster.brokerAddr, RequestCode.QUERY_MESSAGE, {

@@ -1,0 +1,185 @@
+import { AdminClient } from '../../admin/admin-client.ts';
+import type { ParsedArgs } from '../parse-flags.ts';
+
+/** A usage mistake: exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+const need = (args: ParsedArgs, flag: string, what: string): string => {
+  const v = args.short.get(flag);
+  if (v === undefined || v === 'true') throw new UsageError(`-${flag} <${what}> is required`);
+  return v;
+};
+
+function table(rows: (string | number)[][]): string {
+  const widths =
+    rows[0]?.map((_c, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length))) ?? [];
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => String(c).padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+const time = (ms: number): string => (ms > 0 ? new Date(ms).toISOString() : '-');
+
+export const ADMIN_USAGE = `Usage: rmq admin <command> [-n "host:9876;host2:9876"] [options]   (NAMESRV_ADDR works too)
+
+  updateTopic       -t topic (-c cluster | -b broker) [-r readQueues] [-w writeQueues] [-p perm] [-o order] [-a +key=value]
+  deleteTopic       -t topic -c cluster
+  topicList
+  topicRoute        -t topic
+  topicStatus       -t topic
+  updateSubGroup    -g group (-c cluster | -b broker) [-o consumeMessageOrderly] [-q retryMaxTimes] [-s consumeEnable]
+  consumerProgress  -g group [-t topic]
+  clusterList
+  brokerStatus      -b broker
+  queryMsgById      -i offsetMsgId
+  queryMsgByKey     -t topic -k key`;
+
+/** `rmq admin <command>`: mqadmin's commands and flags. Returns the text to print. */
+export async function runAdmin(args: ParsedArgs, env: NodeJS.ProcessEnv): Promise<string> {
+  const command = args.positional[1];
+  if (!command || command === 'help') return ADMIN_USAGE;
+  const admin = new AdminClient({
+    namesrvAddr: args.short.get('n') ?? env.NAMESRV_ADDR ?? '127.0.0.1:9876',
+  });
+  try {
+    const targets = async (): Promise<string[]> => {
+      const broker = args.short.get('b');
+      if (broker) return [broker];
+      const cluster = args.short.get('c');
+      if (!cluster) throw new UsageError('one of -c <cluster> or -b <brokerAddr> is required');
+      return admin.masterAddrs(cluster);
+    };
+    switch (command) {
+      case 'updateTopic': {
+        const topic = need(args, 't', 'topic');
+        const addrs = await targets();
+        const w = Number(args.short.get('w') ?? 8);
+        await admin.updateTopic(addrs, {
+          topic,
+          writeQueueNums: w,
+          readQueueNums: Number(args.short.get('r') ?? w),
+          perm: Number(args.short.get('p') ?? 6),
+          order: args.short.get('o') === 'true',
+          ...(args.short.get('a') ? { attributes: args.short.get('a') } : {}),
+        });
+        return `create topic ${topic} to ${addrs.join(', ')} success.`;
+      }
+      case 'deleteTopic': {
+        const topic = need(args, 't', 'topic');
+        await admin.deleteTopic(topic, need(args, 'c', 'cluster'));
+        return `delete topic [${topic}] from cluster [${args.short.get('c')}] success.`;
+      }
+      case 'topicList':
+        return (await admin.topicList()).join('\n');
+      case 'topicRoute':
+        return JSON.stringify(await admin.topicRoute(need(args, 't', 'topic')), null, 2);
+      case 'topicStatus': {
+        const stats = await admin.topicStatus(need(args, 't', 'topic'));
+        return table([
+          ['#Broker Name', '#QID', '#Min Offset', '#Max Offset', '#Last Updated'],
+          ...stats.map((s) => [
+            s.brokerName,
+            s.queueId,
+            s.minOffset,
+            s.maxOffset,
+            time(s.lastUpdateTimestamp),
+          ]),
+        ]);
+      }
+      case 'updateSubGroup': {
+        const group = need(args, 'g', 'group');
+        const addrs = await targets();
+        const config: Record<string, unknown> & { groupName: string } = { groupName: group };
+        if (args.short.has('o')) config.consumeMessageOrderly = args.short.get('o') === 'true';
+        if (args.short.has('q')) config.retryMaxTimes = Number(args.short.get('q'));
+        if (args.short.has('s')) config.consumeEnable = args.short.get('s') !== 'false';
+        await admin.updateSubGroup(addrs, config);
+        return `create subscription group ${group} to ${addrs.join(', ')} success.`;
+      }
+      case 'consumerProgress': {
+        const rows = await admin.consumerProgress(need(args, 'g', 'group'), args.short.get('t'));
+        const diff = rows.reduce((s, r) => s + (r.brokerOffset - r.consumerOffset), 0);
+        return `${table([
+          [
+            '#Topic',
+            '#Broker Name',
+            '#QID',
+            '#Broker Offset',
+            '#Consumer Offset',
+            '#Diff',
+            '#LastTime',
+          ],
+          ...rows.map((r) => [
+            r.topic,
+            r.brokerName,
+            r.queueId,
+            r.brokerOffset,
+            r.consumerOffset,
+            r.brokerOffset - r.consumerOffset,
+            time(r.lastTimestamp),
+          ]),
+        ])}\n\nDiff Total: ${diff}`;
+      }
+      case 'clusterList': {
+        const info = await admin.clusterInfo();
+        const rows: (string | number)[][] = [['#Cluster Name', '#Broker Name', '#BID', '#Addr']];
+        for (const [cluster, names] of Object.entries(info.clusterAddrTable)) {
+          for (const name of names) {
+            for (const [id, addr] of Object.entries(info.brokerAddrTable[name]?.brokerAddrs ?? {}))
+              rows.push([cluster, name, id, addr]);
+          }
+        }
+        return table(rows);
+      }
+      case 'brokerStatus': {
+        const status = await admin.brokerStatus(need(args, 'b', 'brokerAddr'));
+        return table(Object.entries(status).sort(([a], [b]) => a.localeCompare(b)));
+      }
+      case 'queryMsgById': {
+        const m = await admin.queryMsgById(need(args, 'i', 'msgId'));
+        return table([
+          ['Topic:', m.topic],
+          ['Tags:', m.properties.get('TAGS') ?? ''],
+          ['Keys:', m.properties.get('KEYS') ?? ''],
+          ['Queue ID:', m.queueId],
+          ['Queue Offset:', m.queueOffset],
+          ['CommitLog Offset:', m.commitLogOffset],
+          ['Reconsume Times:', m.reconsumeTimes],
+          ['Born Timestamp:', time(m.bornTimestamp)],
+          ['Store Timestamp:', time(m.storeTimestamp)],
+          ['Born Host:', `${m.bornHost.host}:${m.bornHost.port}`],
+          ['Store Host:', `${m.storeHost.host}:${m.storeHost.port}`],
+          ['System Flag:', m.sysFlag],
+          ['Properties:', JSON.stringify(Object.fromEntries(m.properties))],
+          ['Message Body:', m.body.toString('utf8')],
+        ]);
+      }
+      case 'queryMsgByKey': {
+        const topic = need(args, 't', 'topic');
+        const msgs = await admin.queryMsgByKey(topic, need(args, 'k', 'key'));
+        return table([
+          ['#Message ID', '#QID', '#Offset'],
+          ...msgs.map((m) => [
+            m.properties.get('UNIQ_KEY') ?? String(m.commitLogOffset),
+            m.queueId,
+            m.queueOffset,
+          ]),
+        ]);
+      }
+      default:
+        throw new UsageError(`unknown admin command "${command}"\n\n${ADMIN_USAGE}`);
+    }
+  } finally {
+    await admin.shutdown();
+  }
+}
