@@ -2,12 +2,22 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { configTable } from '../src/common/config/config-table.ts';
 import { storeConfigSchema } from '../src/store/store-config.ts';
+import { brokerConfigSchema } from '../src/broker/broker-config.ts';
+import { namesrvConfigSchema } from '../src/namesrv/namesrv-config.ts';
+import type { ConfigSchema } from '../src/common/config/config-schema.ts';
 
+const tables: [string, ConfigSchema][] = [
+  ['store-config', storeConfigSchema],
+  ['broker-config', brokerConfigSchema],
+  ['namesrv-config', namesrvConfigSchema],
+];
 const path = new URL('../docs/configuration.md', import.meta.url);
-const text = readFileSync(path, 'utf8');
-const out = text.replace(
-  /(<!-- store-config:start -->)[\s\S]*?(<!-- store-config:end -->)/,
-  (_m, a: string, b: string) => `${a}\n${configTable(storeConfigSchema)}\n${b}`,
-);
-writeFileSync(path, out);
+let text = readFileSync(path, 'utf8');
+for (const [name, schema] of tables) {
+  text = text.replace(
+    new RegExp(`(<!-- ${name}:start -->)[\\s\\S]*?(<!-- ${name}:end -->)`),
+    (_m, a: string, b: string) => `${a}\n${configTable(schema)}\n${b}`,
+  );
+}
+writeFileSync(path, text);
 console.log('docs/configuration.md updated');

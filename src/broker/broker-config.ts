@@ -18,8 +18,8 @@ export const brokerConfigSchema = {
   },
   brokerName: {
     type: 'string',
-    default: hostname() || 'broker-a',
-    doc: 'Broker group name (master and slaves share it).',
+    default: '',
+    doc: 'Broker group name (master and slaves share it); empty means the host name.',
   },
   brokerId: { type: 'int', default: 0, min: 0, doc: '0 for the master; slaves are 1 and up.' },
   namesrvAddr: { type: 'string', default: '', doc: 'Name servers, "host:port;host:port".' },

@@ -11,8 +11,8 @@ import {
 export const storeConfigSchema = {
   storePathRootDir: {
     type: 'string',
-    default: join(homedir(), 'store'),
-    doc: 'Root folder of the store.',
+    default: '~/store',
+    doc: 'Root folder of the store; a leading ~ is the home folder.',
   },
   storePathCommitLog: {
     type: 'string',

@@ -1,4 +1,9 @@
 import { test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BrokerController } from '../../../src/broker/broker-controller.ts';
+import { resolveBrokerConfigs } from '../../../src/broker/broker-config.ts';
 import assert from 'node:assert/strict';
 import { NameServer } from '../../../src/namesrv/name-server.ts';
 import { resolveNamesrvConfig } from '../../../src/namesrv/namesrv-config.ts';
@@ -96,4 +101,54 @@ test('NameServer drops a broker when it unregisters or its connection closes', a
   await b.client.closeConnection(addr);
   await waitUntil(() => namesrv.routes.liveBrokerCount === 0, 2000, 'the closed broker is dropped');
   assert.equal(namesrv.routes.pickupTopicRouteData('T'), undefined);
+});
+
+test('a broker registers with every name server and clients can use any of them', async (t) => {
+  const first = await startNamesrv(t);
+  const second = await startNamesrv(t);
+  const root = mkdtempSync(join(tmpdir(), 'rmq-two-ns-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const { broker, store } = resolveBrokerConfigs([
+    {
+      storePathRootDir: root,
+      brokerName: 'broker-x',
+      listenPort: 0,
+      bindAddress: '127.0.0.1',
+      brokerIP1: '127.0.0.1',
+      namesrvAddr: `${first.addr};${second.addr}`,
+      mappedFileSizeCommitLog: 1048576,
+      maxHashSlotNum: 1000,
+      maxIndexNum: 4000,
+    },
+  ]);
+  const controller = new BrokerController(broker, store);
+  await controller.start();
+  let stopped = false;
+  t.after(async () => {
+    if (!stopped) await controller.shutdown();
+  });
+  for (const ns of [first, second]) {
+    assert.deepEqual(
+      ns.namesrv.routes.pickupTopicRouteData('TBW102')?.brokerDatas[0]?.brokerAddrs,
+      { '0': controller.brokerAddr },
+    );
+  }
+  // A topic created later reaches both name servers without waiting for the 30 s re-registration.
+  const { call } = testClient(t);
+  await call(controller.brokerAddr, RequestCode.UPDATE_AND_CREATE_TOPIC, {
+    topic: 'Both',
+    readQueueNums: '2',
+    writeQueueNums: '2',
+    perm: '6',
+  });
+  await waitUntil(
+    () =>
+      [first, second].every((ns) => ns.namesrv.routes.pickupTopicRouteData('Both') !== undefined),
+    3000,
+    'both name servers route the new topic',
+  );
+  // A clean broker stop unregisters from both.
+  await controller.shutdown();
+  stopped = true;
+  assert.equal(first.namesrv.routes.liveBrokerCount + second.namesrv.routes.liveBrokerCount, 0);
 });

@@ -4,12 +4,16 @@ import { readFileSync } from 'node:fs';
 import { configTable } from '../../../src/common/config/config-table.ts';
 import { ErrorRegistry } from '../../../src/common/errors/error-registry.ts';
 import { storeConfigSchema } from '../../../src/store/store-config.ts';
+import { brokerConfigSchema } from '../../../src/broker/broker-config.ts';
+import { namesrvConfigSchema } from '../../../src/namesrv/namesrv-config.ts';
 
 const doc = (name: string): string =>
   readFileSync(new URL(`../../../docs/${name}`, import.meta.url), 'utf8');
 
-test('docs/configuration.md shows exactly the store config schema (run npm run docs:config)', () => {
-  assert.ok(doc('configuration.md').includes(configTable(storeConfigSchema)));
+test('docs/configuration.md shows exactly the store, broker and name server schemas (run npm run docs:config)', () => {
+  for (const schema of [storeConfigSchema, brokerConfigSchema, namesrvConfigSchema]) {
+    assert.ok(doc('configuration.md').includes(configTable(schema)));
+  }
 });
 
 test('docs/errors.md lists exactly the codes of the error registry, with their retriable flag', () => {
