@@ -191,10 +191,12 @@ export function resolveBrokerConfigs(
     brokerLayers.push(b);
     storeLayers.push(s);
   }
-  return {
-    broker: resolveConfig(brokerConfigSchema, brokerLayers, options),
-    store: resolveStoreConfig(storeLayers, options),
-  };
+  let broker = resolveConfig(brokerConfigSchema, brokerLayers, options);
+  if (broker.brokerName === '') {
+    const named = [...brokerLayers, { brokerName: hostname() || 'broker-a' }];
+    broker = resolveConfig(brokerConfigSchema, named, options);
+  }
+  return { broker, store: resolveStoreConfig(storeLayers, options) };
 }
 
 /** The address clients reach this broker at: brokerIP1, else the first non-internal IPv4. */

@@ -157,6 +157,10 @@ export function resolveStoreConfig(
   options?: ResolveOptions,
 ): StoreConfig {
   const config = resolveConfig(storeConfigSchema, layers, options);
+  if (config.storePathRootDir.startsWith('~')) {
+    const expanded = join(homedir(), config.storePathRootDir.slice(1));
+    return resolveStoreConfig([...layers, { storePathRootDir: expanded }], options);
+  }
   if (config.mappedFileSizeConsumeQueue % 20 !== 0) {
     return resolveConfig(storeConfigSchema, [
       ...layers,
