@@ -191,11 +191,13 @@ export function resolveBrokerConfigs(
     brokerLayers.push(b);
     storeLayers.push(s);
   }
-  let broker = resolveConfig(brokerConfigSchema, brokerLayers, options);
-  if (broker.brokerName === '') {
-    const named = [...brokerLayers, { brokerName: hostname() || 'broker-a' }];
-    broker = resolveConfig(brokerConfigSchema, named, options);
-  }
+  const probe = resolveConfig(
+    brokerConfigSchema,
+    brokerLayers,
+    options.source ? { source: options.source } : {},
+  );
+  const named = probe.brokerName === '' ? [{ brokerName: hostname() || 'broker-a' }] : [];
+  const broker = resolveConfig(brokerConfigSchema, [...brokerLayers, ...named], options);
   return { broker, store: resolveStoreConfig(storeLayers, options) };
 }
 

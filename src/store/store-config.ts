@@ -154,20 +154,22 @@ export type StoreConfig = ConfigOf<typeof storeConfigSchema>;
 
 export function resolveStoreConfig(
   layers: readonly ConfigLayer[],
-  options?: ResolveOptions,
+  options: ResolveOptions = {},
 ): StoreConfig {
-  const config = resolveConfig(storeConfigSchema, layers, options);
-  if (config.storePathRootDir.startsWith('~')) {
-    const expanded = join(homedir(), config.storePathRootDir.slice(1));
-    return resolveStoreConfig([...layers, { storePathRootDir: expanded }], options);
+  // A silent first pass finds values to normalise; the final pass reports ignored keys once.
+  const probe = resolveConfig(
+    storeConfigSchema,
+    layers,
+    options.source ? { source: options.source } : {},
+  );
+  const fixes: Record<string, unknown> = {};
+  if (probe.storePathRootDir.startsWith('~')) {
+    fixes.storePathRootDir = join(homedir(), probe.storePathRootDir.slice(1));
   }
-  if (config.mappedFileSizeConsumeQueue % 20 !== 0) {
-    return resolveConfig(storeConfigSchema, [
-      ...layers,
-      { mappedFileSizeConsumeQueue: Math.ceil(config.mappedFileSizeConsumeQueue / 20) * 20 },
-    ]);
+  if (probe.mappedFileSizeConsumeQueue % 20 !== 0) {
+    fixes.mappedFileSizeConsumeQueue = Math.ceil(probe.mappedFileSizeConsumeQueue / 20) * 20;
   }
-  return config;
+  return resolveConfig(storeConfigSchema, [...layers, fixes], options);
 }
 
 /** Folders derived from the root, as RocketMQ's StorePathConfigHelper lays them out. */
