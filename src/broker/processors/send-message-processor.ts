@@ -7,28 +7,30 @@ import type { RemotingServer } from '../../remoting/transport/remoting-server.ts
 import type { BrokerService } from '../broker-service.ts';
 
 /** SEND_MESSAGE_V2 shortens the SEND_MESSAGE header names to single letters. */
-const V2_NAMES: Record<string, string> = {
-  a: 'producerGroup',
-  b: 'topic',
-  c: 'defaultTopic',
-  d: 'defaultTopicQueueNums',
-  e: 'queueId',
-  f: 'sysFlag',
-  g: 'bornTimestamp',
-  h: 'flag',
-  i: 'properties',
-  j: 'reconsumeTimes',
-  k: 'unitMode',
-  l: 'maxReconsumeTimes',
-  m: 'batch',
-  n: 'brokerName',
+const V2_ALIASES: Readonly<Record<string, string>> = {
+  producerGroup: 'a',
+  topic: 'b',
+  defaultTopic: 'c',
+  defaultTopicQueueNums: 'd',
+  queueId: 'e',
+  sysFlag: 'f',
+  bornTimestamp: 'g',
+  flag: 'h',
+  properties: 'i',
+  reconsumeTimes: 'j',
+  unitMode: 'k',
+  maxReconsumeTimes: 'l',
+  batch: 'm',
+  brokerName: 'n',
 };
 
+/** SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE (as Java clients send it) use the short names. */
 function sendHeader(req: RemotingCommand): ExtFields {
-  if (req.code !== RequestCode.SEND_MESSAGE_V2) return new ExtFields(req.extFields);
-  const long: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.extFields ?? {})) long[V2_NAMES[k] ?? k] = v;
-  return new ExtFields(long);
+  const ext = req.extFields ?? {};
+  const short =
+    req.code === RequestCode.SEND_MESSAGE_V2 ||
+    (req.code === RequestCode.SEND_BATCH_MESSAGE && 'b' in ext && !('topic' in ext));
+  return new ExtFields(req.extFields, short ? V2_ALIASES : undefined);
 }
 
 /** SEND_MESSAGE, SEND_MESSAGE_V2, SEND_BATCH_MESSAGE and CONSUMER_SEND_MSG_BACK. */

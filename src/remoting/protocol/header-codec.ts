@@ -40,15 +40,28 @@ export function decodeJsonHeader(buf: Buffer): Header {
     throw new HeaderDecodeError('Cannot decode JSON header: "code" is missing');
   let extFields: Record<string, string> | undefined;
   if (typeof h.extFields === 'object' && h.extFields !== null) {
-    extFields = {};
-    for (const [k, v] of Object.entries(h.extFields as Record<string, unknown>)) {
-      if (v === null || v === undefined) continue;
-      extFields[k] =
-        typeof v === 'string'
-          ? v
-          : typeof v === 'number' || typeof v === 'boolean'
-            ? String(v)
-            : JSON.stringify(v);
+    const raw = h.extFields as Record<string, unknown>;
+    // Java clients send strings only: keep the parsed object then. Others (ali-ons) send numbers
+    // and booleans: convert those to their text.
+    let allStrings = true;
+    for (const k in raw) {
+      if (typeof raw[k] !== 'string') {
+        allStrings = false;
+        break;
+      }
+    }
+    if (allStrings) extFields = raw as Record<string, string>;
+    else {
+      extFields = {};
+      for (const [k, v] of Object.entries(raw)) {
+        if (v === null || v === undefined) continue;
+        extFields[k] =
+          typeof v === 'string'
+            ? v
+            : typeof v === 'number' || typeof v === 'boolean'
+              ? String(v)
+              : JSON.stringify(v);
+      }
     }
   }
   return {

@@ -18,8 +18,15 @@ export type RequestHandler = (
 interface Pending {
   resolve: (cmd: RemotingCommand) => void;
   reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
+  deadline: number;
+  code: number;
+  timeoutMs: number;
 }
+
+/** How often expired requests are failed (RocketMQ scans its response table every second). */
+const SWEEP_INTERVAL_MS = 50;
+/** Unsent bytes on a connection above which it stops reading new requests. */
+const MAX_WRITE_BACKLOG_BYTES = 8 * 1024 * 1024;
 
 export interface ConnectionOptions {
   maxFrameBytes: number;
@@ -48,6 +55,12 @@ export class RemotingConnection {
   private writeBlocked = false;
   private nextOpaque = 1;
   private isClosed = false;
+  private sweeper: NodeJS.Timeout | undefined;
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   constructor(socket: Socket, options: ConnectionOptions) {
     this.socket = socket;
@@ -82,11 +95,17 @@ export class RemotingConnection {
   send(cmd: RemotingCommand): void {
     if (this.isClosed) return;
     const [head, body] = encodeFrame(cmd);
-    this.socket.cork();
+    // Frames sent in the same tick leave in one writev: cork now, uncork once after this tick.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
     this.socket.write(head);
-    const ok = body ? this.socket.write(body) : true;
-    this.socket.uncork();
-    if (!ok || this.socket.writableNeedDrain) {
+    if (body) this.socket.write(body);
+    // Stop reading only when a real backlog builds up (a slow reader), not at every burst that
+    // passes the socket's 16 KiB high-water mark.
+    if (this.socket.writableLength > MAX_WRITE_BACKLOG_BYTES) {
       this.writeBlocked = true;
       this.updateFlow();
     }
@@ -105,16 +124,15 @@ export class RemotingConnection {
         );
         return;
       }
-      const timer = setTimeout(() => {
-        this.pending.delete(opaque);
-        reject(
-          new RmqError(
-            'REMOTING_TIMEOUT',
-            `Request ${cmd.code} to ${this.remoteAddress} timed out after ${timeoutMs} ms`,
-          ),
-        );
-      }, timeoutMs);
-      this.pending.set(opaque, { resolve, reject, timer });
+      // One sweep timer per connection instead of a timer per request: cheaper on the hot path.
+      this.pending.set(opaque, {
+        resolve,
+        reject,
+        deadline: Date.now() + timeoutMs,
+        code: cmd.code,
+        timeoutMs,
+      });
+      this.sweeper ??= setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
       this.send({ ...cmd, opaque, flag: cmd.flag & ~RPC_ONEWAY });
     });
   }
@@ -126,6 +144,24 @@ export class RemotingConnection {
 
   close(): void {
     this.socket.destroy();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [opaque, p] of this.pending) {
+      if (p.deadline > now) continue;
+      this.pending.delete(opaque);
+      p.reject(
+        new RmqError(
+          'REMOTING_TIMEOUT',
+          `Request ${p.code} to ${this.remoteAddress} timed out after ${p.timeoutMs} ms`,
+        ),
+      );
+    }
+    if (this.pending.size === 0 && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
   }
 
   private takeOpaque(): number {
@@ -159,7 +195,6 @@ export class RemotingConnection {
     const p = this.pending.get(cmd.opaque);
     if (!p) return; // late or unknown: dropped, as RocketMQ does
     this.pending.delete(cmd.opaque);
-    clearTimeout(p.timer);
     p.resolve(cmd);
   }
 
@@ -219,8 +254,9 @@ export class RemotingConnection {
   private onClose(): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
     for (const [opaque, p] of this.pending) {
-      clearTimeout(p.timer);
       p.reject(
         new RmqError(
           'REMOTING_CONNECTION_CLOSED',

@@ -9,20 +9,28 @@ export class HeaderFieldError extends Error {
 /** Typed reads of a request's extFields, with RocketMQ-style errors naming the field. */
 export class ExtFields {
   private readonly ext: Record<string, string>;
+  private readonly aliases: Readonly<Record<string, string>> | undefined;
 
-  constructor(ext: Record<string, string> | undefined) {
+  /** `aliases` maps long names to short ones (SEND_MESSAGE_V2's "topic" -> "b"). */
+  constructor(ext: Record<string, string> | undefined, aliases?: Readonly<Record<string, string>>) {
     this.ext = ext ?? {};
+    this.aliases = aliases;
+  }
+
+  private raw(key: string): string | undefined {
+    const alias = this.aliases?.[key];
+    return alias !== undefined ? this.ext[alias] : this.ext[key];
   }
 
   string(key: string): string {
-    const v = this.ext[key];
+    const v = this.raw(key);
     if (v === undefined || v === '')
       throw new HeaderFieldError(`The custom field "${key}" is missing`);
     return v;
   }
 
   optString(key: string): string | undefined {
-    const v = this.ext[key];
+    const v = this.raw(key);
     return v === undefined || v === 'null' ? undefined : v;
   }
 
@@ -35,7 +43,7 @@ export class ExtFields {
   }
 
   optInt(key: string, fallback: number): number {
-    const v = this.ext[key];
+    const v = this.raw(key);
     if (v === undefined || v === '' || v === 'null') return fallback;
     const n = Number(v);
     if (!Number.isSafeInteger(n))
@@ -44,7 +52,7 @@ export class ExtFields {
   }
 
   optBool(key: string, fallback: boolean): boolean {
-    const v = this.ext[key];
+    const v = this.raw(key);
     if (v === undefined || v === '' || v === 'null') return fallback;
     return v === 'true';
   }
