@@ -1,4 +1,13 @@
 import { test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { BrokerController } from '../../../src/broker/broker-controller.ts';
+import { resolveBrokerConfigs } from '../../../src/broker/broker-config.ts';
+import { RemotingClient } from '../../../src/remoting/transport/remoting-client.ts';
+import { createRequest } from '../../../src/remoting/protocol/remoting-command.ts';
+import { latch } from '../../helpers/latch.ts';
 import assert from 'node:assert/strict';
 import { RequestCode } from '../../../src/remoting/protocol/request-code.ts';
 import { ResponseCode } from '../../../src/remoting/protocol/response-code.ts';
@@ -260,4 +269,100 @@ test('a heartbeat registers the consumer, creates its retry topic and routes it 
   });
   assert.equal(none.code, ResponseCode.SYSTEM_ERROR);
   assert.match(none.remark ?? '', /no consumer for this group/);
+});
+
+test('consumer offsets, topics and messages survive a broker restart', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'rmq-restart-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const configs = () =>
+    resolveBrokerConfigs([
+      {
+        storePathRootDir: root,
+        brokerName: 'broker-r',
+        listenPort: 0,
+        bindAddress: '127.0.0.1',
+        brokerIP1: '127.0.0.1',
+        mappedFileSizeCommitLog: 1048576,
+        maxHashSlotNum: 1000,
+        maxIndexNum: 4000,
+      },
+    ]);
+  const { call } = testClient(t);
+  let { broker, store } = configs();
+  let controller = new BrokerController(broker, store);
+  await controller.start();
+  const s = send('Persisted', 'kept');
+  assert.equal(
+    (await call(controller.brokerAddr, RequestCode.SEND_MESSAGE_V2, s.ext, s.body)).code,
+    ResponseCode.SUCCESS,
+  );
+  await call(controller.brokerAddr, RequestCode.UPDATE_CONSUMER_OFFSET, {
+    consumerGroup: 'G_r',
+    topic: 'Persisted',
+    queueId: '0',
+    commitOffset: '1',
+  });
+  await controller.shutdown();
+  ({ broker, store } = configs());
+  controller = new BrokerController(broker, store);
+  await controller.start();
+  t.after(() => controller.shutdown());
+  const q = await call(controller.brokerAddr, RequestCode.QUERY_CONSUMER_OFFSET, {
+    consumerGroup: 'G_r',
+    topic: 'Persisted',
+    queueId: '0',
+  });
+  assert.equal(q.extFields?.offset, '1');
+  assert.ok(
+    controller.service.deps.topics.get('Persisted'),
+    'the auto-created topic is still configured',
+  );
+  const pulled = await call(
+    controller.brokerAddr,
+    RequestCode.PULL_MESSAGE,
+    pullExt('G_r', 'Persisted', 0, 0),
+  );
+  assert.equal(decodeRecord(pulled.body ?? Buffer.alloc(0)).body.toString(), 'kept');
+});
+
+test('a consumer is told when its group changes, and consumers whose heartbeats stop expire', async (t) => {
+  const cluster = await startCluster(t);
+  const group = uniqueName('G');
+  const notified = latch(1, 3000, 'NOTIFY_CONSUMER_IDS_CHANGED');
+  const first = new RemotingClient({
+    logger: pino({ level: 'silent' }),
+    onRequest: (req) => {
+      if (
+        req.code === RequestCode.NOTIFY_CONSUMER_IDS_CHANGED &&
+        req.extFields?.consumerGroup === group
+      )
+        notified.countDown();
+      return undefined;
+    },
+  });
+  t.after(() => first.shutdown());
+  const second = testClient(t);
+  const heartbeat = (clientID: string) => ({
+    clientID,
+    consumerDataSet: [
+      {
+        groupName: group,
+        consumeType: 'CONSUME_PASSIVELY',
+        messageModel: 'CLUSTERING',
+        consumeFromWhere: 'CONSUME_FROM_LAST_OFFSET',
+        subscriptionDataSet: [],
+      },
+    ],
+  });
+  await first.invoke(
+    cluster.brokerAddr,
+    createRequest(RequestCode.HEART_BEAT, 0, {}, Buffer.from(JSON.stringify(heartbeat('c1')))),
+    3000,
+  );
+  await second.call(cluster.brokerAddr, RequestCode.HEART_BEAT, {}, heartbeat('c2'));
+  await notified.done;
+  const consumers = cluster.broker.service.deps.consumers;
+  assert.deepEqual(consumers.clientIds(group).sort(), ['c1', 'c2']);
+  consumers.scanExpired(120000, Date.now() + 120001);
+  assert.deepEqual(consumers.clientIds(group), []);
 });
