@@ -57,25 +57,22 @@ function peakRssMb(pid: number | undefined): number {
 
 const client = new RemotingClient({ logger: pino({ level: 'silent' }) });
 
-function sendRequest(i: number): ReturnType<typeof createRequest> {
-  return createRequest(
-    RequestCode.SEND_MESSAGE_V2,
-    0,
-    {
-      a: 'PID_bench',
-      b: TOPIC,
-      c: 'TBW102',
-      d: '4',
-      e: String(i % QUEUES),
-      f: '0',
-      g: String(Date.now()),
-      h: '0',
-      i: props,
-      j: '0',
-      k: 'false',
-    },
-    BODY,
-  );
+/** SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE header (single-letter names), as Java clients send it. */
+function sendExt(i: number, batch: boolean): Record<string, string> {
+  return {
+    a: 'PID_bench',
+    b: TOPIC,
+    c: 'TBW102',
+    d: '4',
+    e: String(i % QUEUES),
+    f: '0',
+    g: String(Date.now()),
+    h: '0',
+    i: batch ? '' : props,
+    j: '0',
+    k: 'false',
+    ...(batch ? { m: 'true' } : {}),
+  };
 }
 
 /** A SEND_BATCH_MESSAGE body of `n` messages: TOTALSIZE, MAGIC, CRC, FLAG, BODY, PROPERTIES each. */
@@ -117,26 +114,8 @@ async function sendLoad(
       const i = issued++;
       const start = performance.now();
       const req = body
-        ? createRequest(
-            RequestCode.SEND_BATCH_MESSAGE,
-            0,
-            {
-              a: 'PID_bench',
-              b: TOPIC,
-              c: 'TBW102',
-              d: '4',
-              e: String(i % QUEUES),
-              f: '0',
-              g: String(Date.now()),
-              h: '0',
-              i: '',
-              j: '0',
-              k: 'false',
-              m: 'true',
-            },
-            body,
-          )
-        : sendRequest(i);
+        ? createRequest(RequestCode.SEND_BATCH_MESSAGE, 0, sendExt(i, true), body)
+        : createRequest(RequestCode.SEND_MESSAGE_V2, 0, sendExt(i, false), BODY);
       client.invoke(addr, req, 10000).then((res) => {
         if (res.code !== ResponseCode.SUCCESS)
           return reject(new Error(`send failed: ${res.code} ${res.remark ?? ''}`));

@@ -9,6 +9,7 @@ import {
   type SubscriptionGroupConfig,
 } from '../managers/subscription-group-manager.ts';
 import type { BrokerService } from '../broker-service.ts';
+import { parseJsonBody } from './json-body.ts';
 
 const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v), 'utf8');
 
@@ -73,16 +74,9 @@ export function registerAdminBrokerProcessor(server: RemotingServer, service: Br
   );
 
   server.registerProcessor(RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, (req) => {
-    let body: Partial<SubscriptionGroupConfig>;
-    try {
-      body = JSON.parse(req.body?.toString('utf8') ?? '') as Partial<SubscriptionGroupConfig>;
-    } catch (err) {
-      return createResponse(
-        req,
-        ResponseCode.SYSTEM_ERROR,
-        `Cannot parse the subscription group body: ${(err as Error).message}`,
-      );
-    }
+    const parsed = parseJsonBody<Partial<SubscriptionGroupConfig>>(req, 'subscription group body');
+    if ('error' in parsed) return parsed.error;
+    const body = parsed.value;
     if (typeof body.groupName !== 'string' || body.groupName === '') {
       return createResponse(
         req,

@@ -5,6 +5,7 @@ import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
 import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
 import type { HeartbeatData } from '../../common/protocol-data/heartbeat-data.ts';
 import type { BrokerService } from '../broker-service.ts';
+import { parseJsonBody } from './json-body.ts';
 
 /** HEART_BEAT, UNREGISTER_CLIENT and GET_CONSUMER_LIST_BY_GROUP. */
 export function registerClientManageProcessor(
@@ -14,16 +15,9 @@ export function registerClientManageProcessor(
   const { consumers, producers } = service.deps;
 
   server.registerProcessor(RequestCode.HEART_BEAT, (req, conn) => {
-    let data: HeartbeatData;
-    try {
-      data = JSON.parse(req.body?.toString('utf8') ?? '') as HeartbeatData;
-    } catch (err) {
-      return createResponse(
-        req,
-        ResponseCode.SYSTEM_ERROR,
-        `Cannot parse the heartbeat body: ${(err as Error).message}`,
-      );
-    }
+    const parsed = parseJsonBody<HeartbeatData>(req, 'heartbeat body');
+    if ('error' in parsed) return parsed.error;
+    const data = parsed.value;
     if (typeof data.clientID !== 'string' || data.clientID === '') {
       return createResponse(req, ResponseCode.SYSTEM_ERROR, 'The heartbeat has no clientID');
     }

@@ -74,39 +74,57 @@ export class NamesrvRegistrationService {
     return this.pending;
   }
 
-  private async registerRound(): Promise<void> {
+  private identity(): Record<string, string> {
     const info = this.info();
-    const ext = {
+    return {
       brokerAddr: info.brokerAddr,
       brokerName: info.brokerName,
       clusterName: info.clusterName,
       brokerId: String(info.brokerId),
+    };
+  }
+
+  /** Sends one request to every name server; a failure is logged, never thrown. */
+  private async toEveryNamesrv(
+    action: string,
+    code: number,
+    ext: Record<string, string>,
+    body?: Buffer,
+  ): Promise<void> {
+    await Promise.all(
+      this.addrs.map(async (addr) => {
+        try {
+          const res = await this.client.invoke(addr, createRequest(code, 0, ext, body), 6000);
+          if (res.code !== ResponseCode.SUCCESS) {
+            this.logger.warn(
+              { namesrv: addr, code: res.code, remark: res.remark },
+              `Name server refused to ${action}`,
+            );
+          }
+        } catch (err) {
+          this.logger.warn(
+            { namesrv: addr, err: (err as Error).message },
+            `Cannot ${action} with name server`,
+          );
+        }
+      }),
+    );
+  }
+
+  private async registerRound(): Promise<void> {
+    const info = this.info();
+    const ext = {
+      ...this.identity(),
       haServerAddr: info.haServerAddr,
       heartbeatTimeoutMillis: String(info.heartbeatTimeoutMillis),
       compressed: 'false',
       enableActingMaster: 'false',
     };
-    const body = Buffer.from(JSON.stringify(this.body()));
-    await Promise.all(
-      this.addrs.map(async (addr) => {
-        try {
-          const res = await this.client.invoke(
-            addr,
-            createRequest(RequestCode.REGISTER_BROKER, 0, ext, body),
-            6000,
-          );
-          if (res.code !== ResponseCode.SUCCESS)
-            this.logger.warn(
-              { namesrv: addr, code: res.code, remark: res.remark },
-              'Name server refused registration',
-            );
-        } catch (err) {
-          this.logger.warn(
-            { namesrv: addr, err: (err as Error).message },
-            'Cannot register with name server',
-          );
-        }
-      }),
+    await this.toEveryNamesrv(
+      'register',
+      RequestCode.REGISTER_BROKER,
+      ext,
+      Buffer.from(JSON.stringify(this.body())),
     );
   }
 
@@ -114,24 +132,6 @@ export class NamesrvRegistrationService {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.pending;
-    const info = this.info();
-    const ext = {
-      brokerAddr: info.brokerAddr,
-      brokerName: info.brokerName,
-      clusterName: info.clusterName,
-      brokerId: String(info.brokerId),
-    };
-    await Promise.all(
-      this.addrs.map((addr) =>
-        this.client
-          .invoke(addr, createRequest(RequestCode.UNREGISTER_BROKER, 0, ext), 3000)
-          .catch((err: unknown) => {
-            this.logger.warn(
-              { namesrv: addr, err: (err as Error).message },
-              'Cannot unregister from name server',
-            );
-          }),
-      ),
-    );
+    await this.toEveryNamesrv('unregister', RequestCode.UNREGISTER_BROKER, this.identity());
   }
 }
