@@ -19,7 +19,10 @@ interface OnsMessage {
   queueOffset: number;
   reconsumeTimes: number;
 }
-interface OnsProducer {
+interface OnsEmitter {
+  on(event: 'error', listener: (err: Error) => void): void;
+}
+interface OnsProducer extends OnsEmitter {
   ready(): Promise<void>;
   send(msg: unknown): Promise<{
     sendStatus: string;
@@ -29,7 +32,7 @@ interface OnsProducer {
   }>;
   close(): Promise<void>;
 }
-interface OnsConsumer {
+interface OnsConsumer extends OnsEmitter {
   ready(): Promise<void>;
   subscribe(topic: string, expression: string, handler: (msg: OnsMessage) => Promise<void>): void;
   close(): Promise<void>;
@@ -67,6 +70,13 @@ const startCluster = (_t: TestContext): Promise<TestCluster> => {
  */
 const fastTimers = { pollNameServerInteval: 1000, heartbeatBrokerInterval: 1000 };
 
+/**
+ * ali-ons reports failures as 'error' events and prints them when nobody listens; during close()
+ * it reports the in-flight requests its own close cut off. Kept here rather than printed; a
+ * failure that matters shows up as a missing message or offset in the assertions.
+ */
+const clientErrors: Error[] = [];
+
 const quietLogger = {
   info: () => undefined,
   warn: () => undefined,
@@ -87,6 +97,7 @@ async function producer(
     logger: quietLogger,
     ...fastTimers,
   });
+  p.on('error', (err) => clientErrors.push(err));
   await p.ready();
   t.after(() => p.close());
   return p;
@@ -110,6 +121,7 @@ function consumer(
     ...fastTimers,
     ...options,
   });
+  c.on('error', (err) => clientErrors.push(err));
   t.after(() => c.close());
   return c;
 }
