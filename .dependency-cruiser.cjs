@@ -4,7 +4,7 @@ const layer = (from, forbidden, comment) => ({
   severity: 'error',
   comment,
   from: { path: `^src/${from}` },
-  to: { path: forbidden.map((f) => `^src/${f}`) },
+  to: { path: forbidden.map((f) => `^src/${f.replace(/\/$/, '')}/`) },
 });
 
 module.exports = {

@@ -1,0 +1,222 @@
+import { networkInterfaces } from 'node:os';
+import { pino, type Logger } from 'pino';
+import { RemotingClient } from '../remoting/transport/remoting-client.ts';
+import { createRequest, type RemotingCommand } from '../remoting/protocol/remoting-command.ts';
+import { RequestCode } from '../remoting/protocol/request-code.ts';
+import { ResponseCode } from '../remoting/protocol/response-code.ts';
+import type { TopicRouteData } from '../common/protocol-data/route-data.ts';
+import type { ConsumerData } from '../common/protocol-data/heartbeat-data.ts';
+import { MQClientError, responseError } from './client-errors.ts';
+import { routeInfo, type TopicRouteInfo } from './route/topic-route-cache.ts';
+import type { ClientOptions } from './client-options.ts';
+import { UniqueIdGenerator } from './unique-id.ts';
+
+/** A producer or consumer registered with the instance, reported in heartbeats. */
+export interface ClientMember {
+  kind: 'producer' | 'consumer';
+  group: string;
+  /** Consumers describe their subscriptions for the heartbeat. */
+  consumerData?: () => ConsumerData;
+  /** Topics whose routes this member needs refreshed. */
+  topics(): string[];
+  /** Called when a broker says the group's membership changed. */
+  onConsumerIdsChanged?: () => void;
+}
+
+function firstIPv4(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const nic of list ?? []) if (nic.family === 'IPv4' && !nic.internal) return nic.address;
+  }
+  return '127.0.0.1';
+}
+
+/**
+ * One client: connections to name servers and brokers, topic route cache (refreshed every 30 s and
+ * on errors), heartbeats to every broker, shared by the producers and consumers created from it.
+ */
+export class ClientInstance {
+  readonly clientId: string;
+  readonly logger: Logger;
+  readonly remoting: RemotingClient;
+  readonly ids: UniqueIdGenerator;
+  readonly requestTimeoutMs: number;
+  private readonly namesrvs: string[];
+  private readonly options: ClientOptions;
+  private readonly routes = new Map<string, TopicRouteInfo>();
+  private readonly members = new Set<ClientMember>();
+  private timers: NodeJS.Timeout[] = [];
+  private started = false;
+  private namesrvIndex = 0;
+
+  constructor(options: ClientOptions) {
+    this.options = options;
+    this.namesrvs = options.namesrvAddr
+      .split(';')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    if (this.namesrvs.length === 0)
+      throw new MQClientError('ILLEGAL_ARGUMENT', 'namesrvAddr names no name server');
+    const ip = options.clientIP ?? firstIPv4();
+    this.clientId = `${ip}@${options.instanceName ?? String(process.pid)}`;
+    this.logger = (options.logger ?? pino({ level: 'silent' })).child({
+      component: 'client',
+      clientId: this.clientId,
+    });
+    this.ids = new UniqueIdGenerator(ip, process.pid);
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 3000;
+    this.remoting = new RemotingClient({
+      logger: this.logger,
+      onRequest: (req) => this.onServerRequest(req),
+    });
+  }
+
+  /** Starts the periodic route refresh and heartbeats (idempotent). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.timers.push(
+      setInterval(() => void this.refreshAllRoutes(), this.options.pollNameServerInterval ?? 30000),
+      setInterval(
+        () => void this.sendHeartbeatToAllBrokers(),
+        this.options.heartbeatBrokerInterval ?? 30000,
+      ),
+    );
+  }
+
+  register(member: ClientMember): void {
+    this.members.add(member);
+  }
+
+  async unregister(member: ClientMember): Promise<void> {
+    this.members.delete(member);
+    const ext: Record<string, string> = { clientID: this.clientId };
+    ext[member.kind === 'producer' ? 'producerGroup' : 'consumerGroup'] = member.group;
+    await Promise.all(
+      [...this.brokerAddrs()].map((addr) =>
+        this.remoting
+          .invoke(addr, createRequest(RequestCode.UNREGISTER_CLIENT, 0, ext), this.requestTimeoutMs)
+          .catch(() => undefined),
+      ),
+    );
+  }
+
+  /** A request to a server, failing with MQBrokerError unless one of `ok` codes comes back. */
+  async call(
+    addr: string,
+    action: string,
+    request: RemotingCommand,
+    timeoutMs = this.requestTimeoutMs,
+    ok: readonly number[] = [ResponseCode.SUCCESS],
+  ): Promise<RemotingCommand> {
+    const res = await this.remoting.invoke(addr, request, timeoutMs);
+    if (!ok.includes(res.code)) throw responseError(res, addr, action);
+    return res;
+  }
+
+  /** The topic's route, from the cache unless it is older than `maxAgeMs` or `force`. */
+  async route(topic: string, force = false, maxAgeMs = 30000): Promise<TopicRouteInfo> {
+    const cached = this.routes.get(topic);
+    if (cached && !force && Date.now() - cached.fetchedAt < maxAgeMs) return cached;
+    let lastError: unknown;
+    for (let i = 0; i < this.namesrvs.length; i++) {
+      const addr = this.namesrvs[(this.namesrvIndex + i) % this.namesrvs.length] as string;
+      try {
+        const res = await this.remoting.invoke(
+          addr,
+          createRequest(RequestCode.GET_ROUTEINFO_BY_TOPIC, 0, { topic }),
+          this.requestTimeoutMs,
+        );
+        if (res.code === ResponseCode.TOPIC_NOT_EXIST) {
+          throw new MQClientError(
+            'NO_ROUTE',
+            `No route for topic "${topic}": ${res.remark ?? 'the name server knows no broker serving it'}`,
+          );
+        }
+        if (res.code !== ResponseCode.SUCCESS)
+          throw responseError(res, addr, `Route lookup of ${topic}`);
+        const info = routeInfo(
+          topic,
+          JSON.parse(res.body?.toString('utf8') ?? '{}') as TopicRouteData,
+        );
+        this.routes.set(topic, info);
+        this.namesrvIndex = (this.namesrvIndex + i) % this.namesrvs.length;
+        return info;
+      } catch (err) {
+        if (err instanceof MQClientError) {
+          if (cached) return cached;
+          throw err;
+        }
+        lastError = err;
+      }
+    }
+    if (cached) return cached;
+    throw new MQClientError(
+      'NO_ROUTE',
+      `No name server answered for topic "${topic}": ${(lastError as Error | undefined)?.message ?? ''}`,
+      { cause: lastError },
+    );
+  }
+
+  /** The master address of a broker, from any cached route. */
+  masterAddr(brokerName: string): string | undefined {
+    for (const info of this.routes.values()) {
+      const addr = info.masters.get(brokerName);
+      if (addr) return addr;
+    }
+    return undefined;
+  }
+
+  private brokerAddrs(): Set<string> {
+    const out = new Set<string>();
+    for (const info of this.routes.values()) for (const a of info.masters.values()) out.add(a);
+    return out;
+  }
+
+  private async refreshAllRoutes(): Promise<void> {
+    const topics = new Set<string>();
+    for (const m of this.members) for (const t of m.topics()) topics.add(t);
+    for (const t of topics)
+      await this.route(t, true).catch((err: unknown) =>
+        this.logger.debug({ err, topic: t }, 'Route refresh failed'),
+      );
+  }
+
+  /** Heartbeat with every producer and consumer group to every known master. */
+  async sendHeartbeatToAllBrokers(): Promise<void> {
+    const producers = [...this.members]
+      .filter((m) => m.kind === 'producer')
+      .map((m) => ({ groupName: m.group }));
+    const consumers = [...this.members].flatMap((m) => (m.consumerData ? [m.consumerData()] : []));
+    if (producers.length === 0 && consumers.length === 0) return;
+    const body = Buffer.from(
+      JSON.stringify({
+        clientID: this.clientId,
+        producerDataSet: producers,
+        consumerDataSet: consumers,
+      }),
+    );
+    await Promise.all(
+      [...this.brokerAddrs()].map((addr) =>
+        this.call(addr, 'Heartbeat', createRequest(RequestCode.HEART_BEAT, 0, {}, body)).catch(
+          (err: unknown) =>
+            this.logger.warn({ err: (err as Error).message, broker: addr }, 'Heartbeat failed'),
+        ),
+      ),
+    );
+  }
+
+  private onServerRequest(req: RemotingCommand): RemotingCommand | undefined {
+    if (req.code === RequestCode.NOTIFY_CONSUMER_IDS_CHANGED) {
+      const group = req.extFields?.consumerGroup;
+      for (const m of this.members) if (m.group === group) m.onConsumerIdsChanged?.();
+    }
+    return undefined;
+  }
+
+  async shutdown(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.started = false;
+    await this.remoting.shutdown();
+  }
+}

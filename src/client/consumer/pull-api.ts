@@ -1,0 +1,157 @@
+import { createRequest } from '../../remoting/protocol/remoting-command.ts';
+import { RequestCode } from '../../remoting/protocol/request-code.ts';
+import { ResponseCode } from '../../remoting/protocol/response-code.ts';
+import { parseTagExpression } from '../../common/protocol-data/heartbeat-data.ts';
+import { MQClientError } from '../client-errors.ts';
+import type { ClientInstance } from '../client-instance.ts';
+import { decodeMessages, type MessageQueue, type MessageView } from '../message.ts';
+
+export type PullStatus = 'FOUND' | 'NO_NEW_MSG' | 'NO_MATCHED_MSG' | 'OFFSET_ILLEGAL';
+
+export interface PullResult {
+  pullStatus: PullStatus;
+  nextBeginOffset: number;
+  minOffset: number;
+  maxOffset: number;
+  /** Messages matching the expression (tags checked exactly, not only by hash). */
+  messages: MessageView[];
+}
+
+const STATUS_BY_CODE: Record<number, PullStatus> = {
+  [ResponseCode.SUCCESS]: 'FOUND',
+  [ResponseCode.PULL_NOT_FOUND]: 'NO_NEW_MSG',
+  [ResponseCode.PULL_RETRY_IMMEDIATELY]: 'NO_MATCHED_MSG',
+  [ResponseCode.PULL_OFFSET_MOVED]: 'OFFSET_ILLEGAL',
+};
+
+/** PullSysFlag bits. */
+const COMMIT_OFFSET = 0x1;
+const SUSPEND = 0x2;
+const SUBSCRIPTION = 0x4;
+
+export interface PullRequest {
+  group: string;
+  queue: MessageQueue;
+  expression: string;
+  offset: number;
+  maxNums: number;
+  /** Hold the pull at the broker up to this long when nothing is there (long polling); 0 = answer at once. */
+  suspendTimeoutMillis?: number;
+  /** Commit this offset for the group with the pull. */
+  commitOffset?: number;
+}
+
+/** One PULL_MESSAGE round trip, shared by the pull consumers. */
+export async function pullOnce(client: ClientInstance, r: PullRequest): Promise<PullResult> {
+  const route = await client.route(r.queue.topic);
+  const addr = route.masters.get(r.queue.brokerName) ?? client.masterAddr(r.queue.brokerName);
+  if (!addr)
+    throw new MQClientError('NO_ROUTE', `No master address for broker ${r.queue.brokerName}`);
+  const suspend = r.suspendTimeoutMillis ?? 0;
+  let sysFlag = SUBSCRIPTION;
+  if (suspend > 0) sysFlag |= SUSPEND;
+  if (r.commitOffset !== undefined && r.commitOffset >= 0) sysFlag |= COMMIT_OFFSET;
+  const res = await client.call(
+    addr,
+    `Pull ${r.queue.topic}-${r.queue.queueId}`,
+    createRequest(RequestCode.PULL_MESSAGE, 0, {
+      consumerGroup: r.group,
+      topic: r.queue.topic,
+      queueId: String(r.queue.queueId),
+      queueOffset: String(r.offset),
+      maxMsgNums: String(r.maxNums),
+      sysFlag: String(sysFlag),
+      commitOffset: String(r.commitOffset ?? -1),
+      suspendTimeoutMillis: String(suspend),
+      subscription: r.expression,
+      subVersion: String(Date.now()),
+      expressionType: 'TAG',
+    }),
+    suspend + client.requestTimeoutMs,
+    Object.keys(STATUS_BY_CODE).map(Number),
+  );
+  const pullStatus = STATUS_BY_CODE[res.code] ?? 'NO_NEW_MSG';
+  const tags = parseTagExpression(r.expression);
+  const all =
+    res.body && pullStatus === 'FOUND' ? decodeMessages(res.body, r.queue.brokerName) : [];
+  const messages = tags ? all.filter((m) => m.tags !== undefined && tags.includes(m.tags)) : all;
+  return {
+    pullStatus: pullStatus === 'FOUND' && messages.length === 0 ? 'NO_MATCHED_MSG' : pullStatus,
+    nextBeginOffset: Number(res.extFields?.nextBeginOffset ?? r.offset),
+    minOffset: Number(res.extFields?.minOffset ?? 0),
+    maxOffset: Number(res.extFields?.maxOffset ?? 0),
+    messages,
+  };
+}
+
+async function brokerOf(client: ClientInstance, queue: MessageQueue): Promise<string> {
+  const route = await client.route(queue.topic);
+  const addr = route.masters.get(queue.brokerName) ?? client.masterAddr(queue.brokerName);
+  if (!addr)
+    throw new MQClientError('NO_ROUTE', `No master address for broker ${queue.brokerName}`);
+  return addr;
+}
+
+/** Offset queries on a queue's broker: committed, max, min, by timestamp. */
+export async function queueOffset(
+  client: ClientInstance,
+  queue: MessageQueue,
+  kind: 'max' | 'min' | 'time',
+  timestamp = 0,
+): Promise<number> {
+  const addr = await brokerOf(client, queue);
+  const code =
+    kind === 'max'
+      ? RequestCode.GET_MAX_OFFSET
+      : kind === 'min'
+        ? RequestCode.GET_MIN_OFFSET
+        : RequestCode.SEARCH_OFFSET_BY_TIMESTAMP;
+  const ext: Record<string, string> = { topic: queue.topic, queueId: String(queue.queueId) };
+  if (kind === 'time') ext.timestamp = String(timestamp);
+  const res = await client.call(
+    addr,
+    `Offset of ${queue.topic}-${queue.queueId}`,
+    createRequest(code, 0, ext),
+  );
+  return Number(res.extFields?.offset ?? 0);
+}
+
+/** The group's committed offset, or -1 when it has none. */
+export async function fetchConsumeOffset(
+  client: ClientInstance,
+  group: string,
+  queue: MessageQueue,
+): Promise<number> {
+  const addr = await brokerOf(client, queue);
+  const res = await client.call(
+    addr,
+    `Committed offset of ${group}`,
+    createRequest(RequestCode.QUERY_CONSUMER_OFFSET, 0, {
+      consumerGroup: group,
+      topic: queue.topic,
+      queueId: String(queue.queueId),
+    }),
+    client.requestTimeoutMs,
+    [ResponseCode.SUCCESS, ResponseCode.QUERY_NOT_FOUND],
+  );
+  return res.code === ResponseCode.SUCCESS ? Number(res.extFields?.offset ?? -1) : -1;
+}
+
+export async function updateConsumeOffset(
+  client: ClientInstance,
+  group: string,
+  queue: MessageQueue,
+  offset: number,
+): Promise<void> {
+  const addr = await brokerOf(client, queue);
+  await client.call(
+    addr,
+    `Commit offset of ${group}`,
+    createRequest(RequestCode.UPDATE_CONSUMER_OFFSET, 0, {
+      consumerGroup: group,
+      topic: queue.topic,
+      queueId: String(queue.queueId),
+      commitOffset: String(offset),
+    }),
+  );
+}

@@ -1,0 +1,58 @@
+/**
+ * The rocketmq-ts SDK (`rocketmq-ts/client`): producers and consumers over the RocketMQ Remoting
+ * protocol. Create one client per process and name-server list with `createClient()` and make
+ * producers and consumers from it so they share connections, routes and heartbeats; the
+ * standalone factories create a private client each.
+ */
+import { ClientInstance } from './client-instance.ts';
+import type { ClientOptions } from './client-options.ts';
+import { DefaultProducer, type Producer, type ProducerOptions } from './producer/producer.ts';
+import {
+  DefaultPullConsumer,
+  type PullConsumer,
+  type PullConsumerOptions,
+} from './consumer/pull-consumer.ts';
+
+export interface Client {
+  readonly clientId: string;
+  createProducer(options: ProducerOptions): Producer;
+  createPullConsumer(options: PullConsumerOptions): PullConsumer;
+  /** Closes connections; shut producers and consumers down first. */
+  shutdown(): Promise<void>;
+}
+
+export function createClient(options: ClientOptions): Client {
+  const instance = new ClientInstance(options);
+  return {
+    clientId: instance.clientId,
+    createProducer: (o) => new DefaultProducer(instance, o, false),
+    createPullConsumer: (o) => new DefaultPullConsumer(instance, o, false),
+    shutdown: () => instance.shutdown(),
+  };
+}
+
+/** A producer with its own client. */
+export function createProducer(options: ProducerOptions & ClientOptions): Producer {
+  return new DefaultProducer(new ClientInstance(options), options, true);
+}
+
+/** A pull consumer with its own client. */
+export function createPullConsumer(options: PullConsumerOptions & ClientOptions): PullConsumer {
+  return new DefaultPullConsumer(new ClientInstance(options), options, true);
+}
+
+export type { ClientOptions } from './client-options.ts';
+export type {
+  Producer,
+  ProducerOptions,
+  SendOptions,
+  SendResult,
+  SendStatus,
+  QueueSelector,
+} from './producer/producer.ts';
+export { shardingKeySelector } from './producer/producer.ts';
+export type { PullConsumer, PullConsumerOptions, PullOptions } from './consumer/pull-consumer.ts';
+export type { PullResult, PullStatus } from './consumer/pull-api.ts';
+export type { Message, MessageQueue, MessageView } from './message.ts';
+export { MQClientError, MQBrokerError } from './client-errors.ts';
+export { allocateAveragely } from './rebalance/allocate-averagely.ts';

@@ -1,0 +1,231 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import {
+  createClient,
+  MQBrokerError,
+  MQClientError,
+  type Client,
+  type MessageQueue,
+} from '../../../src/client/index.ts';
+import { BrokerController } from '../../../src/broker/broker-controller.ts';
+import { resolveBrokerConfigs } from '../../../src/broker/broker-config.ts';
+import { startCluster, uniqueName, type TestCluster } from '../../helpers/start-cluster.ts';
+
+function client(t: TestContext, cluster: TestCluster): Client {
+  const c = createClient({
+    namesrvAddr: cluster.namesrvAddr,
+    clientIP: '127.0.0.1',
+    instanceName: uniqueName('sdk'),
+  });
+  t.after(() => c.shutdown());
+  return c;
+}
+
+async function started<T extends { start(): Promise<void>; shutdown(): Promise<void> }>(
+  t: TestContext,
+  x: T,
+): Promise<T> {
+  await x.start();
+  t.after(() => x.shutdown());
+  return x;
+}
+
+test('the SDK producer sends and the pull consumer reads back body, tags, keys, properties and ids', async (t) => {
+  const cluster = await startCluster(t);
+  const c = client(t, cluster);
+  const producer = await started(t, c.createProducer({ producerGroup: uniqueName('PID') }));
+  const consumer = await started(t, c.createPullConsumer({ consumerGroup: uniqueName('GID') }));
+  const topic = uniqueName('SdkTopic'); // new: created through TBW102 on first send
+  const result = await producer.send({
+    topic,
+    body: 'hello sdk',
+    tags: 'TagA',
+    keys: ['k1', 'k2'],
+    properties: { color: 'red' },
+  });
+  assert.equal(result.sendStatus, 'SEND_OK');
+  assert.match(result.msgId, /^[0-9A-F]{32}$/);
+  assert.match(result.offsetMsgId, /^7F000001[0-9A-F]{24}$/);
+  const queue: MessageQueue = result.messageQueue;
+  const pulled = await consumer.pull(queue, '*', result.queueOffset, 32);
+  assert.equal(pulled.pullStatus, 'FOUND');
+  const m = pulled.messages[0];
+  assert.ok(m);
+  assert.equal(m.body.toString(), 'hello sdk');
+  assert.equal(m.tags, 'TagA');
+  assert.deepEqual(m.keys, ['k1', 'k2']);
+  assert.equal(m.properties.get('color'), 'red');
+  assert.equal(m.msgId, result.msgId);
+  assert.equal(m.offsetMsgId, result.offsetMsgId);
+  assert.equal((await consumer.fetchSubscribeMessageQueues(topic)).length, 4);
+});
+
+test('the SDK compresses large bodies, keeps a sharding key on one queue and sends batches and one-way messages', async (t) => {
+  const cluster = await startCluster(t);
+  const c = client(t, cluster);
+  const producer = await started(t, c.createProducer({ producerGroup: uniqueName('PID') }));
+  const consumer = await started(t, c.createPullConsumer({ consumerGroup: uniqueName('GID') }));
+  const topic = uniqueName('SdkMore');
+  await cluster.createTopic(topic, 4);
+  const big = Buffer.alloc(64 * 1024, 'abcdefgh');
+  const r = await producer.send({ topic, body: big });
+  const pulled = await consumer.pull(r.messageQueue, '*', r.queueOffset, 1);
+  assert.ok(pulled.messages[0]?.body.equals(big), 'the compressed body comes back whole');
+  const record = cluster.broker.store.getMessage({
+    topic,
+    queueId: r.messageQueue.queueId,
+    offset: r.queueOffset,
+    maxMsgNums: 1,
+  }).messages[0];
+  assert.ok(record && record.length < 8 * 1024, `stored compressed: ${record?.length} bytes`);
+  const queues = new Set<number>();
+  for (let i = 0; i < 8; i++)
+    queues.add(
+      (await producer.send({ topic, body: `o${i}`, shardingKey: 'order-7' })).messageQueue.queueId,
+    );
+  assert.equal(queues.size, 1);
+  const batch = await producer.sendBatch(
+    [0, 1, 2].map((i) => ({ topic, body: `b${i}`, tags: 'B' })),
+  );
+  assert.equal(batch.msgId.split(',').length, 3);
+  const fromBatch = await consumer.pull(batch.messageQueue, 'B', batch.queueOffset, 32);
+  assert.deepEqual(
+    fromBatch.messages.map((m) => m.body.toString()),
+    ['b0', 'b1', 'b2'],
+  );
+  await producer.sendOneway({ topic, body: 'one-way', tags: 'OW', shardingKey: 'ow' });
+  const deadline = Date.now() + 3000;
+  let seen = false;
+  while (!seen && Date.now() < deadline) {
+    for (const q of await consumer.fetchSubscribeMessageQueues(topic)) {
+      const p = await consumer.pull(q, 'OW', 0, 32);
+      seen ||= p.messages.some((m) => m.body.toString() === 'one-way');
+    }
+  }
+  assert.ok(seen, 'the one-way message arrived');
+});
+
+test('the SDK reports typed errors: broker refusals, client-side limits, not started, aborted', async (t) => {
+  const cluster = await startCluster(t);
+  const c = client(t, cluster);
+  const producer = c.createProducer({ producerGroup: uniqueName('PID'), maxMessageSize: 1024 });
+  await assert.rejects(
+    producer.send({ topic: 'T', body: 'x' }),
+    (e: unknown) => e instanceof MQClientError && e.code === 'NOT_STARTED',
+  );
+  await started(t, producer);
+  await assert.rejects(
+    producer.send({ topic: 'T', body: Buffer.alloc(2048) }),
+    (e: unknown) =>
+      e instanceof MQClientError && e.code === 'ILLEGAL_ARGUMENT' && /2048 bytes/.test(e.message),
+  );
+  const topic = uniqueName('SdkErr');
+  await cluster.createTopic(topic, 1);
+  await assert.rejects(
+    producer.send({ topic: 'SCHEDULE_TOPIC_XXXX', body: 'x' }),
+    (e: unknown) =>
+      e instanceof MQBrokerError && e.responseCode === 13 && /system topic/.test(e.remark),
+  );
+  const ctl = new AbortController();
+  ctl.abort();
+  await assert.rejects(
+    producer.send({ topic, body: 'x' }, { signal: ctl.signal }),
+    (e: unknown) => e instanceof MQClientError && e.code === 'ABORTED',
+  );
+});
+
+test('the pull consumer maps pull statuses, long-polls, and stores the group offset', async (t) => {
+  const cluster = await startCluster(t);
+  const c = client(t, cluster);
+  const producer = await started(t, c.createProducer({ producerGroup: uniqueName('PID') }));
+  const consumer = await started(t, c.createPullConsumer({ consumerGroup: uniqueName('GID') }));
+  const topic = uniqueName('SdkPull');
+  await cluster.createTopic(topic, 1);
+  const q = { topic, brokerName: 'broker-a', queueId: 0 };
+  assert.equal((await consumer.pull(q, '*', 0, 32)).pullStatus, 'NO_NEW_MSG');
+  await producer.send({ topic, body: 'a', tags: 'A' });
+  assert.equal((await consumer.pull(q, 'B', 0, 32)).pullStatus, 'NO_MATCHED_MSG');
+  assert.equal((await consumer.pull(q, '*', 5, 32)).pullStatus, 'OFFSET_ILLEGAL');
+  const waiting = consumer.pull(q, '*', 1, 32, { suspendTimeoutMillis: 10000 });
+  const sent = await producer.send({ topic, body: 'b' });
+  const woken = await waiting;
+  assert.equal(woken.pullStatus, 'FOUND');
+  assert.equal(woken.messages[0]?.msgId, sent.msgId);
+  assert.equal(await consumer.maxOffset(q), 2);
+  assert.equal(
+    await consumer.fetchConsumeOffset(q),
+    0,
+    'a fresh queue reads as offset 0, as in RocketMQ',
+  );
+  await consumer.updateConsumeOffset(q, 2);
+  assert.equal(await consumer.fetchConsumeOffset(q), 2);
+});
+
+test('a send refused by one broker is retried on another', async (t) => {
+  const cluster = await startCluster(t);
+  const root = mkdtempSync(join(tmpdir(), 'rmq-second-'));
+  const { broker, store } = resolveBrokerConfigs([
+    {
+      storePathRootDir: root,
+      brokerName: 'broker-b',
+      listenPort: 0,
+      bindAddress: '127.0.0.1',
+      brokerIP1: '127.0.0.1',
+      namesrvAddr: cluster.namesrvAddr,
+      mappedFileSizeCommitLog: 1048576,
+      maxHashSlotNum: 1000,
+      maxIndexNum: 4000,
+    },
+  ]);
+  const second = new BrokerController(broker, store, pino({ level: 'silent' }));
+  await second.start();
+  t.after(async () => {
+    await second.shutdown();
+    rmSync(root, { recursive: true, force: true });
+  });
+  const topic = uniqueName('SdkRetry');
+  await cluster.createTopic(topic, 2);
+  // broker-b offers the topic in its route but refuses writes to it.
+  second.service.createTopic({
+    topicName: topic,
+    readQueueNums: 2,
+    writeQueueNums: 2,
+    perm: 6,
+    topicFilterType: 'SINGLE_TAG',
+    topicSysFlag: 0,
+    order: false,
+    attributes: {},
+  });
+  const deadline = Date.now() + 3000;
+  while (
+    (cluster.namesrv.routes.pickupTopicRouteData(topic)?.brokerDatas.length ?? 0) < 2 &&
+    Date.now() < deadline
+  )
+    await new Promise((r) => setTimeout(r, 10));
+  second.service.deps.topics.put({
+    ...(second.service.deps.topics.get(topic) ?? {
+      topicName: topic,
+      readQueueNums: 2,
+      writeQueueNums: 2,
+      topicFilterType: 'SINGLE_TAG',
+      topicSysFlag: 0,
+      order: false,
+      attributes: {},
+    }),
+    perm: 4,
+  });
+  const c = client(t, cluster);
+  const producer = await started(t, c.createProducer({ producerGroup: uniqueName('PID') }));
+  const brokers = new Set<string>();
+  for (let i = 0; i < 10; i++) {
+    const r = await producer.send({ topic, body: `r${i}` });
+    assert.equal(r.sendStatus, 'SEND_OK');
+    brokers.add(r.messageQueue.brokerName);
+  }
+  assert.deepEqual([...brokers], ['broker-a']);
+});
