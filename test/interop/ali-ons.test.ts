@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { launchCluster, uniqueName, type TestCluster } from '../helpers/start-cluster.ts';
 import { latch } from '../helpers/latch.ts';
+import { createClient } from '../../src/client/index.ts';
 import type { TestContext } from 'node:test';
 
 interface OnsMessage {
@@ -281,4 +282,69 @@ test('a restarted ali-ons consumer resumes from its committed offset', async (t)
   // Exactly the uncommitted tail of the first batch comes again, then everything new.
   assert.equal(secondRun.filter((b) => b.startsWith('first-')).length, 10 - committed);
   assert.equal(secondRun.filter((b) => b.startsWith('second-')).length, 5);
+});
+
+test('messages from the rocketmq-ts producer reach an ali-ons consumer, compressed bodies included', async (t) => {
+  const cluster = await startCluster(t);
+  const topic = uniqueName('ToOns');
+  await cluster.createTopic(topic, 2);
+  const sdk = createClient({
+    namesrvAddr: cluster.namesrvAddr,
+    clientIP: '127.0.0.1',
+    instanceName: uniqueName('sdk'),
+  });
+  const producer = sdk.createProducer({ producerGroup: uniqueName('PID') });
+  await producer.start();
+  t.after(async () => {
+    await producer.shutdown();
+    await sdk.shutdown();
+  });
+  const big = Buffer.alloc(20000, 'rocketmq-ts ');
+  await producer.send({ topic, body: 'small', tags: 'TagS', keys: ['ks'] });
+  await producer.send({ topic, body: big, tags: 'TagL' });
+  const got = new Map<string, OnsMessage>();
+  const both = latch(2, 20000, 'ali-ons receives rocketmq-ts messages');
+  const c = consumer(t, cluster, uniqueName('GID'));
+  c.subscribe(topic, '*', async (msg) => {
+    if (!got.has(msg.tags)) both.countDown();
+    got.set(msg.tags, msg);
+  });
+  await c.ready();
+  await both.done;
+  assert.equal(got.get('TagS')?.body.toString(), 'small');
+  assert.equal(got.get('TagS')?.keys, 'ks');
+  assert.ok(got.get('TagL')?.body.equals(big), 'ali-ons inflated the compressed body');
+});
+
+test('messages from an ali-ons producer are read by the rocketmq-ts pull consumer with the same ids', async (t) => {
+  const cluster = await startCluster(t);
+  const topic = uniqueName('FromOns');
+  await cluster.createTopic(topic, 1);
+  const p = await producer(t, cluster);
+  const ids = await sendAll(p, topic, 5, () => 'TagO', 'ons');
+  const sdk = createClient({
+    namesrvAddr: cluster.namesrvAddr,
+    clientIP: '127.0.0.1',
+    instanceName: uniqueName('sdk'),
+  });
+  const pull = sdk.createPullConsumer({ consumerGroup: uniqueName('GID') });
+  await pull.start();
+  t.after(async () => {
+    await pull.shutdown();
+    await sdk.shutdown();
+  });
+  const [queue] = await pull.fetchSubscribeMessageQueues(topic);
+  assert.ok(queue);
+  const r = await pull.pull(queue, 'TagO', 0, 32);
+  assert.equal(r.pullStatus, 'FOUND');
+  assert.deepEqual(
+    r.messages.map((m) => m.msgId),
+    ids,
+    'without UNIQ_KEY the id is the offset id, as ali-ons sees it',
+  );
+  assert.deepEqual(
+    r.messages.map((m) => m.body.toString()),
+    [0, 1, 2, 3, 4].map((i) => `ons-${i}`),
+  );
+  assert.deepEqual(r.messages[2]?.keys, ['key-ons-2']);
 });
