@@ -8,6 +8,11 @@ import { ClientInstance } from './client-instance.ts';
 import type { ClientOptions } from './client-options.ts';
 import { DefaultProducer, type Producer, type ProducerOptions } from './producer/producer.ts';
 import {
+  DefaultLitePullConsumer,
+  type LitePullConsumer,
+  type LitePullConsumerOptions,
+} from './consumer/lite-pull-consumer.ts';
+import {
   DefaultPullConsumer,
   type PullConsumer,
   type PullConsumerOptions,
@@ -17,6 +22,7 @@ export interface Client {
   readonly clientId: string;
   createProducer(options: ProducerOptions): Producer;
   createPullConsumer(options: PullConsumerOptions): PullConsumer;
+  createLitePullConsumer(options: LitePullConsumerOptions): LitePullConsumer;
   /** Closes connections; shut producers and consumers down first. */
   shutdown(): Promise<void>;
 }
@@ -27,6 +33,7 @@ export function createClient(options: ClientOptions): Client {
     clientId: instance.clientId,
     createProducer: (o) => new DefaultProducer(instance, o, false),
     createPullConsumer: (o) => new DefaultPullConsumer(instance, o, false),
+    createLitePullConsumer: (o) => new DefaultLitePullConsumer(instance, o, false),
     shutdown: () => instance.shutdown(),
   };
 }
@@ -34,6 +41,13 @@ export function createClient(options: ClientOptions): Client {
 /** A producer with its own client. */
 export function createProducer(options: ProducerOptions & ClientOptions): Producer {
   return new DefaultProducer(new ClientInstance(options), options, true);
+}
+
+/** A lite pull consumer with its own client. */
+export function createLitePullConsumer(
+  options: LitePullConsumerOptions & ClientOptions,
+): LitePullConsumer {
+  return new DefaultLitePullConsumer(new ClientInstance(options), options, true);
 }
 
 /** A pull consumer with its own client. */
@@ -53,6 +67,8 @@ export type {
 export { shardingKeySelector } from './producer/producer.ts';
 export type { PullConsumer, PullConsumerOptions, PullOptions } from './consumer/pull-consumer.ts';
 export type { PullResult, PullStatus } from './consumer/pull-api.ts';
+export type { LitePullConsumer, LitePullConsumerOptions } from './consumer/lite-pull-consumer.ts';
+export type { ConsumeFromWhere } from './consumer/consume-from-where.ts';
 export type { Message, MessageQueue, MessageView } from './message.ts';
 export { MQClientError, MQBrokerError } from './client-errors.ts';
 export { allocateAveragely } from './rebalance/allocate-averagely.ts';

@@ -12,6 +12,7 @@ import { MQBrokerError, MQClientError } from '../client-errors.ts';
 import type { ClientInstance, ClientMember } from '../client-instance.ts';
 import type { Message, MessageQueue } from '../message.ts';
 import { LatencyFaultTolerance } from '../route/latency-fault-tolerance.ts';
+import { abortable } from '../abortable.ts';
 import type { TopicRouteInfo } from '../route/topic-route-cache.ts';
 
 /** Options of a producer; defaults are RocketMQ's. */
@@ -346,6 +347,7 @@ export class DefaultProducer implements Producer {
         const res = await abortable(
           this.client.remoting.invoke(addr, this.request(e, mq), left),
           options.signal,
+          `Send to ${e.topic}`,
         );
         this.faults.update(mq.brokerName, Date.now() - started, false);
         const status = STATUS_BY_CODE[res.code];
@@ -403,23 +405,3 @@ export const shardingKeySelector: QueueSelector = (queues, message) => {
   const hash = Math.abs(javaStringHash(message.shardingKey ?? '') | 0);
   return queues[hash % queues.length] as MessageQueue;
 };
-
-function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p;
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void =>
-      reject(new MQClientError('ABORTED', 'The send was aborted', { cause: signal.reason }));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
-}
