@@ -5,6 +5,11 @@
  * standalone factories create a private client each.
  */
 import { ClientInstance } from './client-instance.ts';
+import {
+  DefaultPushConsumer,
+  type PushConsumer,
+  type PushConsumerOptions,
+} from './consumer/push-consumer.ts';
 import type { ClientOptions } from './client-options.ts';
 import { DefaultProducer, type Producer, type ProducerOptions } from './producer/producer.ts';
 import {
@@ -22,6 +27,7 @@ export interface Client {
   readonly clientId: string;
   createProducer(options: ProducerOptions): Producer;
   createPullConsumer(options: PullConsumerOptions): PullConsumer;
+  createPushConsumer(options: PushConsumerOptions): PushConsumer;
   createLitePullConsumer(options: LitePullConsumerOptions): LitePullConsumer;
   /** Closes connections; shut producers and consumers down first. */
   shutdown(): Promise<void>;
@@ -33,6 +39,7 @@ export function createClient(options: ClientOptions): Client {
     clientId: instance.clientId,
     createProducer: (o) => new DefaultProducer(instance, o, false),
     createPullConsumer: (o) => new DefaultPullConsumer(instance, o, false),
+    createPushConsumer: (o) => new DefaultPushConsumer(instance, o, false),
     createLitePullConsumer: (o) => new DefaultLitePullConsumer(instance, o, false),
     shutdown: () => instance.shutdown(),
   };
@@ -48,6 +55,11 @@ export function createLitePullConsumer(
   options: LitePullConsumerOptions & ClientOptions,
 ): LitePullConsumer {
   return new DefaultLitePullConsumer(new ClientInstance(options), options, true);
+}
+
+/** A push consumer with its own client. */
+export function createPushConsumer(options: PushConsumerOptions & ClientOptions): PushConsumer {
+  return new DefaultPushConsumer(new ClientInstance(options), options, true);
 }
 
 /** A pull consumer with its own client. */
@@ -69,6 +81,14 @@ export type { PullConsumer, PullConsumerOptions, PullOptions } from './consumer/
 export type { PullResult, PullStatus } from './consumer/pull-api.ts';
 export type { LitePullConsumer, LitePullConsumerOptions } from './consumer/lite-pull-consumer.ts';
 export type { ConsumeFromWhere } from './consumer/consume-from-where.ts';
+export type {
+  PushConsumer,
+  PushConsumerOptions,
+  PushConsumerEvents,
+  MessageHandler,
+  ConsumeResult,
+  AllocateStrategy,
+} from './consumer/push-consumer.ts';
 export type { Message, MessageQueue, MessageView } from './message.ts';
 export { MQClientError, MQBrokerError } from './client-errors.ts';
 export { allocateAveragely } from './rebalance/allocate-averagely.ts';

@@ -1,0 +1,426 @@
+import { EventEmitter } from 'node:events';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { createRequest } from '../../remoting/protocol/remoting-command.ts';
+import { RequestCode } from '../../remoting/protocol/request-code.ts';
+import type { ConsumerData } from '../../common/protocol-data/heartbeat-data.ts';
+import { MQClientError } from '../client-errors.ts';
+import type { ClientInstance, ClientMember } from '../client-instance.ts';
+import { messageQueueKey, type MessageQueue, type MessageView } from '../message.ts';
+import { allocateAveragely } from '../rebalance/allocate-averagely.ts';
+import { abortable } from '../abortable.ts';
+import { startOffset, type ConsumeFromWhere } from './consume-from-where.ts';
+import { pullOnce, updateConsumeOffset } from './pull-api.ts';
+import { ProcessQueue } from './process-queue.ts';
+import { LocalOffsetStore } from './local-offset-store.ts';
+
+/** What a handler returns: nothing or CONSUME_SUCCESS = done; RECONSUME_LATER (or a throw) = retry. */
+export type ConsumeResult = 'CONSUME_SUCCESS' | 'RECONSUME_LATER';
+export type MessageHandler = (message: MessageView) => Promise<ConsumeResult | void>;
+export type AllocateStrategy = (
+  queues: readonly MessageQueue[],
+  clientIds: readonly string[],
+  me: string,
+) => MessageQueue[];
+
+export interface PushConsumerOptions {
+  consumerGroup: string;
+  /** @defaultValue "CLUSTERING" */
+  messageModel?: 'CLUSTERING' | 'BROADCASTING';
+  /** @defaultValue "CONSUME_FROM_LAST_OFFSET" */
+  consumeFromWhere?: ConsumeFromWhere;
+  /** For CONSUME_FROM_TIMESTAMP, ms since the epoch. @defaultValue 30 minutes ago */
+  consumeTimestamp?: number;
+  /** Handlers running at once, across queues. @defaultValue 20 */
+  consumeThreadMax?: number;
+  /** @defaultValue 32 */
+  pullBatchSize?: number;
+  /** Messages held per queue before its pulling pauses. @defaultValue 1000 */
+  pullThresholdForQueue?: number;
+  /** MiB of bodies held per queue before its pulling pauses. @defaultValue 100 */
+  pullThresholdSizeForQueue?: number;
+  /** Deliveries before a message goes to %DLQ%group. @defaultValue 16 */
+  maxReconsumeTimes?: number;
+  /** @defaultValue 5000 */
+  persistConsumerOffsetInterval?: number;
+  /** @defaultValue 20000 */
+  rebalanceInterval?: number;
+  /** @defaultValue RocketMQ's averagely strategy */
+  allocateStrategy?: AllocateStrategy;
+  /** @defaultValue 15000 */
+  brokerSuspendMaxTimeMillis?: number;
+  /** Broadcasting offsets file. @defaultValue ~/.rocketmq_offsets/<clientId>/<group>/offsets.json */
+  offsetStorePath?: string;
+}
+
+/** Typed events: `rebalance` with the queues now owned, `error` for failures the consumer retries itself. */
+export interface PushConsumerEvents {
+  rebalance: [queues: MessageQueue[]];
+  error: [error: Error];
+}
+
+export interface PushConsumer {
+  /** Registers the handler of a topic's messages ("*" or "TagA || TagB"); call before start(). */
+  subscribe(topic: string, expression: string, handler: MessageHandler): void;
+  start(): Promise<void>;
+  /** Stops pulling, waits for running handlers, commits offsets, leaves the group. */
+  shutdown(): Promise<void>;
+  /** Queues this instance consumes now. */
+  assignment(): MessageQueue[];
+  on<E extends keyof PushConsumerEvents>(
+    event: E,
+    listener: (...args: PushConsumerEvents[E]) => void,
+  ): this;
+}
+
+interface Subscription {
+  expression: string;
+  handler: MessageHandler;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const RETRY_PREFIX = '%RETRY%';
+
+/** RocketMQ's DefaultMQPushConsumer, concurrent mode. */
+export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
+  private readonly client: ClientInstance;
+  private readonly ownsClient: boolean;
+  private readonly o: Required<Omit<PushConsumerOptions, 'offsetStorePath'>> & {
+    offsetStorePath: string | undefined;
+  };
+  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly queues = new Map<string, { pq: ProcessQueue; interrupt: AbortController }>();
+  private readonly member: ClientMember;
+  private localOffsets: LocalOffsetStore | undefined;
+  private running = false;
+  private timers: NodeJS.Timeout[] = [];
+  private rebalancing: Promise<void> | undefined;
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  private readonly idle: (() => void)[] = [];
+
+  constructor(client: ClientInstance, options: PushConsumerOptions, ownsClient: boolean) {
+    super();
+    if (!options.consumerGroup)
+      throw new MQClientError('ILLEGAL_ARGUMENT', 'consumerGroup is required');
+    this.client = client;
+    this.ownsClient = ownsClient;
+    this.o = {
+      messageModel: 'CLUSTERING',
+      consumeFromWhere: 'CONSUME_FROM_LAST_OFFSET',
+      consumeTimestamp: Date.now() - 30 * 60 * 1000,
+      consumeThreadMax: 20,
+      pullBatchSize: 32,
+      pullThresholdForQueue: 1000,
+      pullThresholdSizeForQueue: 100,
+      maxReconsumeTimes: 16,
+      persistConsumerOffsetInterval: 5000,
+      rebalanceInterval: 20000,
+      allocateStrategy: allocateAveragely,
+      brokerSuspendMaxTimeMillis: 15000,
+      ...options,
+      offsetStorePath: options.offsetStorePath,
+    };
+    this.member = {
+      kind: 'consumer',
+      group: options.consumerGroup,
+      topics: () => [...this.subscriptions.keys()],
+      consumerData: () => this.consumerData(),
+      onConsumerIdsChanged: () => void this.rebalance(),
+    };
+  }
+
+  /** Failures the consumer recovers from itself: to `error` listeners, else to the log (never a crash). */
+  private report(err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    else
+      this.client.logger.warn(
+        { err: error.message, group: this.o.consumerGroup },
+        'Push consumer error',
+      );
+  }
+
+  private get broadcasting(): boolean {
+    return this.o.messageModel === 'BROADCASTING';
+  }
+
+  subscribe(topic: string, expression: string, handler: MessageHandler): void {
+    if (this.running) throw new MQClientError('ILLEGAL_ARGUMENT', 'subscribe() before start()');
+    this.subscriptions.set(topic, { expression, handler });
+  }
+
+  private consumerData(): ConsumerData {
+    return {
+      groupName: this.o.consumerGroup,
+      consumeType: 'CONSUME_PASSIVELY',
+      messageModel: this.o.messageModel,
+      consumeFromWhere: this.o.consumeFromWhere,
+      subscriptionDataSet: [...this.subscriptions].map(([topic, s]) => ({
+        topic,
+        subString: s.expression,
+        expressionType: 'TAG',
+      })),
+      unitMode: false,
+    };
+  }
+
+  async start(): Promise<void> {
+    if (this.subscriptions.size === 0)
+      throw new MQClientError('ILLEGAL_ARGUMENT', 'Subscribe to at least one topic before start()');
+    if (!this.broadcasting) {
+      // Failed messages come back through the group's retry topic, handled by the original topic's handler.
+      const retry = RETRY_PREFIX + this.o.consumerGroup;
+      if (!this.subscriptions.has(retry)) {
+        this.subscriptions.set(retry, { expression: '*', handler: (m) => this.dispatch(m) });
+      }
+    } else {
+      this.localOffsets = new LocalOffsetStore(
+        this.o.offsetStorePath ??
+          join(
+            homedir(),
+            '.rocketmq_offsets',
+            this.client.clientId,
+            this.o.consumerGroup,
+            'offsets.json',
+          ),
+      );
+    }
+    this.client.register(this.member);
+    this.client.start();
+    this.running = true;
+    for (const topic of this.subscriptions.keys())
+      await this.client.route(topic).catch(() => undefined);
+    await this.client.sendHeartbeatToAllBrokers();
+    this.timers.push(
+      setInterval(() => void this.persistOffsets(), this.o.persistConsumerOffsetInterval),
+      setInterval(() => void this.rebalance(), this.o.rebalanceInterval),
+    );
+    await this.rebalance();
+  }
+
+  assignment(): MessageQueue[] {
+    return [...this.queues.values()].map((q) => q.pq.queue);
+  }
+
+  /** Routes a message to its topic's handler (retry messages carry the original topic). */
+  private dispatch(message: MessageView): Promise<ConsumeResult | void> {
+    const sub = this.subscriptions.get(message.topic);
+    if (!sub || message.topic.startsWith(RETRY_PREFIX)) return Promise.resolve('CONSUME_SUCCESS');
+    return sub.handler(message);
+  }
+
+  private rebalance(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    if (this.rebalancing) return this.rebalancing;
+    const run: Promise<void> = this.doRebalance()
+      .catch((err: unknown) => {
+        this.report(err);
+      })
+      .finally(() => {
+        this.rebalancing = undefined;
+      });
+    this.rebalancing = run;
+    return run;
+  }
+
+  private async doRebalance(): Promise<void> {
+    const wanted = new Map<string, MessageQueue>();
+    for (const topic of this.subscriptions.keys()) {
+      let route;
+      try {
+        route = await this.client.route(topic);
+      } catch {
+        continue; // no route yet (a retry topic before any failure): try at the next rebalance
+      }
+      let mine = route.readQueues;
+      if (!this.broadcasting) {
+        const addr = [...route.masters.values()][0];
+        if (!addr) continue;
+        const res = await this.client.call(
+          addr,
+          'Consumer list',
+          createRequest(RequestCode.GET_CONSUMER_LIST_BY_GROUP, 0, {
+            consumerGroup: this.o.consumerGroup,
+          }),
+        );
+        const ids =
+          (JSON.parse(res.body?.toString('utf8') ?? '{}') as { consumerIdList?: string[] })
+            .consumerIdList ?? [];
+        mine = this.o.allocateStrategy(route.readQueues, ids, this.client.clientId);
+      }
+      for (const q of mine) wanted.set(messageQueueKey(q), q);
+    }
+    let changed = false;
+    for (const [key, entry] of [...this.queues]) {
+      if (wanted.has(key)) continue;
+      entry.pq.dropped = true;
+      entry.interrupt.abort();
+      this.queues.delete(key);
+      await this.commit(entry.pq);
+      changed = true;
+    }
+    for (const [key, q] of wanted) {
+      if (this.queues.has(key)) continue;
+      const offset = await this.initialOffset(q);
+      const entry = { pq: new ProcessQueue(q, offset), interrupt: new AbortController() };
+      this.queues.set(key, entry);
+      void this.pullLoop(entry, offset);
+      changed = true;
+    }
+    if (changed) this.emit('rebalance', this.assignment());
+  }
+
+  private async initialOffset(q: MessageQueue): Promise<number> {
+    if (this.localOffsets) {
+      const local = this.localOffsets.read(messageQueueKey(q));
+      if (local >= 0) return local;
+      const fresh = `${this.o.consumerGroup}-broadcast-${this.client.clientId}`;
+      return startOffset(this.client, fresh, q, this.o.consumeFromWhere, this.o.consumeTimestamp);
+    }
+    return startOffset(
+      this.client,
+      this.o.consumerGroup,
+      q,
+      this.o.consumeFromWhere,
+      this.o.consumeTimestamp,
+    );
+  }
+
+  private async pullLoop(
+    entry: { pq: ProcessQueue; interrupt: AbortController },
+    start: number,
+  ): Promise<void> {
+    const { pq } = entry;
+    const sub = this.subscriptions.get(pq.queue.topic);
+    let offset = start;
+    while (this.running && !pq.dropped) {
+      if (
+        pq.count >= this.o.pullThresholdForQueue ||
+        pq.sizeBytes >= this.o.pullThresholdSizeForQueue * 1024 * 1024
+      ) {
+        await sleep(50); // flow control: let handlers catch up
+        continue;
+      }
+      try {
+        const r = await abortable(
+          pullOnce(this.client, {
+            group: this.o.consumerGroup,
+            queue: pq.queue,
+            expression: sub?.expression ?? '*',
+            offset,
+            maxNums: this.o.pullBatchSize,
+            suspendTimeoutMillis: this.o.brokerSuspendMaxTimeMillis,
+          }),
+          entry.interrupt.signal,
+          'Pull',
+        );
+        if (pq.dropped) return;
+        pq.add(r.messages);
+        if (r.messages.length === 0) pq.advanceTo(r.nextBeginOffset);
+        offset = r.nextBeginOffset;
+        for (const m of r.messages) void this.consume(pq, m);
+      } catch (err) {
+        if (!this.running || pq.dropped) return;
+        this.report(err);
+        await sleep(1000);
+      }
+    }
+  }
+
+  /** Runs one handler in the pool; a failure goes back to the broker as a retry. */
+  private async consume(pq: ProcessQueue, message: MessageView): Promise<void> {
+    await this.acquire();
+    try {
+      let ok: boolean;
+      try {
+        const result = await this.dispatch(message);
+        ok = result !== 'RECONSUME_LATER';
+      } catch {
+        ok = false;
+      }
+      if (!ok && !this.broadcasting && !(await this.sendBack(message))) {
+        // The broker could not take it back: run it again here later.
+        setTimeout(() => void this.consume(pq, message), 1000);
+        return;
+      }
+      pq.finish(message);
+    } finally {
+      this.release();
+    }
+  }
+
+  private async sendBack(message: MessageView): Promise<boolean> {
+    const addr = this.client.masterAddr(message.brokerName);
+    if (!addr) return false;
+    try {
+      await this.client.call(
+        addr,
+        'Send back',
+        createRequest(RequestCode.CONSUMER_SEND_MSG_BACK, 0, {
+          offset: String(message.commitLogOffset),
+          group: this.o.consumerGroup,
+          delayLevel: '0',
+          originMsgId: message.msgId,
+          originTopic: message.topic,
+          unitMode: 'false',
+          maxReconsumeTimes: String(this.o.maxReconsumeTimes),
+        }),
+      );
+      return true;
+    } catch (err) {
+      this.report(err);
+      return false;
+    }
+  }
+
+  private acquire(): Promise<void> {
+    if (this.active < this.o.consumeThreadMax) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) =>
+      this.waiting.push(() => {
+        this.active++;
+        resolve();
+      }),
+    );
+  }
+
+  private release(): void {
+    this.active--;
+    const next = this.waiting.shift();
+    if (next) next();
+    else if (this.active === 0) for (const w of this.idle.splice(0)) w();
+  }
+
+  private async commit(pq: ProcessQueue): Promise<void> {
+    const offset = pq.commitOffset();
+    if (this.localOffsets) {
+      this.localOffsets.update(messageQueueKey(pq.queue), offset);
+      return;
+    }
+    await updateConsumeOffset(this.client, this.o.consumerGroup, pq.queue, offset).catch(
+      (err: unknown) => this.report(err),
+    );
+  }
+
+  private async persistOffsets(): Promise<void> {
+    for (const { pq } of this.queues.values()) await this.commit(pq);
+    this.localOffsets?.persist();
+  }
+
+  async shutdown(): Promise<void> {
+    if (!this.running) return;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.rebalancing;
+    this.running = false;
+    for (const { interrupt } of this.queues.values()) interrupt.abort();
+    if (this.active > 0) await new Promise<void>((r) => this.idle.push(r));
+    await this.persistOffsets();
+    this.queues.clear();
+    await this.client.unregister(this.member);
+    if (this.ownsClient) await this.client.shutdown();
+  }
+}

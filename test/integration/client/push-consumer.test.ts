@@ -1,0 +1,169 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createClient,
+  type Client,
+  type MessageView,
+  type PushConsumer,
+  type PushConsumerOptions,
+} from '../../../src/client/index.ts';
+import { startCluster, uniqueName, type TestCluster } from '../../helpers/start-cluster.ts';
+import { latch } from '../../helpers/latch.ts';
+
+function client(t: TestContext, cluster: TestCluster): Client {
+  const c = createClient({
+    namesrvAddr: cluster.namesrvAddr,
+    clientIP: '127.0.0.1',
+    instanceName: uniqueName('sdk'),
+  });
+  t.after(() => c.shutdown());
+  return c;
+}
+
+async function produce(
+  t: TestContext,
+  cluster: TestCluster,
+  topic: string,
+  count: number,
+  prefix = 'm',
+): Promise<void> {
+  const producer = client(t, cluster).createProducer({ producerGroup: uniqueName('PID') });
+  await producer.start();
+  for (let i = 0; i < count; i++) await producer.send({ topic, body: `${prefix}${i}`, tags: 'T' });
+  await producer.shutdown();
+}
+
+function pushConsumer(
+  t: TestContext,
+  cluster: TestCluster,
+  options: Partial<PushConsumerOptions> & { consumerGroup: string },
+): PushConsumer {
+  const consumer = client(t, cluster).createPushConsumer({
+    consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
+    persistConsumerOffsetInterval: 200,
+    rebalanceInterval: 500,
+    ...options,
+  });
+  t.after(() => consumer.shutdown());
+  return consumer;
+}
+
+test('a push consumer gets every message, and a failed one comes back through the retry topic', async (t) => {
+  const cluster = await startCluster(t);
+  const topic = uniqueName('Push');
+  await cluster.createTopic(topic, 4);
+  await produce(t, cluster, topic, 30);
+  const seen = new Set<string>();
+  const done = latch(30, 20000, 'all messages handled');
+  let retried: MessageView | undefined;
+  const consumer = pushConsumer(t, cluster, { consumerGroup: uniqueName('GID') });
+  consumer.subscribe(topic, '*', async (m) => {
+    const body = m.body.toString();
+    if (body === 'm7' && m.reconsumeTimes === 0) throw new Error('first attempt fails');
+    if (body === 'm7') retried = m;
+    if (!seen.has(body)) {
+      seen.add(body);
+      done.countDown();
+    }
+  });
+  await consumer.start();
+  await done.done;
+  assert.equal(seen.size, 30);
+  assert.equal(retried?.reconsumeTimes, 1);
+  assert.equal(
+    retried?.topic,
+    topic,
+    "the retry message is handed to the original topic's handler",
+  );
+});
+
+test('a message that keeps failing goes to the dead-letter queue after maxReconsumeTimes', async (t) => {
+  const cluster = await startCluster(t);
+  const topic = uniqueName('PushDlq');
+  await cluster.createTopic(topic, 1);
+  await produce(t, cluster, topic, 1, 'poison');
+  const group = uniqueName('GID');
+  const attempts = latch(3, 20000, 'three deliveries');
+  const consumer = pushConsumer(t, cluster, { consumerGroup: group, maxReconsumeTimes: 2 });
+  consumer.subscribe(topic, '*', async () => {
+    attempts.countDown();
+    return 'RECONSUME_LATER';
+  });
+  await consumer.start();
+  await attempts.done;
+  const store = cluster.broker.store;
+  const deadline = Date.now() + 5000;
+  while (store.getMaxOffsetInQueue(`%DLQ%${group}`, 0) === 0 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  assert.equal(store.getMaxOffsetInQueue(`%DLQ%${group}`, 0), 1);
+});
+
+test('a push consumer commits only up to its lowest unfinished message', async (t) => {
+  const cluster = await startCluster(t);
+  const topic = uniqueName('PushCommit');
+  await cluster.createTopic(topic, 1);
+  await produce(t, cluster, topic, 10);
+  const group = uniqueName('GID');
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const others = latch(9, 20000, 'the nine other messages');
+  const consumer = pushConsumer(t, cluster, { consumerGroup: group });
+  consumer.subscribe(topic, '*', async (m) => {
+    if (m.queueOffset === 3) await gate;
+    else others.countDown();
+  });
+  await consumer.start();
+  await others.done;
+  const offsets = cluster.broker.service.deps.offsets;
+  const deadline = Date.now() + 5000;
+  while (offsets.query(group, topic, 0) < 3 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  assert.equal(
+    offsets.query(group, topic, 0),
+    3,
+    'offset 3 is still running, so nothing past it is committed',
+  );
+  release();
+  const later = Date.now() + 5000;
+  while (offsets.query(group, topic, 0) < 10 && Date.now() < later)
+    await new Promise((r) => setTimeout(r, 20));
+  assert.equal(offsets.query(group, topic, 0), 10);
+});
+
+test('broadcasting push consumers each get every message and keep offsets in a local file', async (t) => {
+  const cluster = await startCluster(t);
+  const topic = uniqueName('PushBcast');
+  await cluster.createTopic(topic, 2);
+  const group = uniqueName('GID');
+  const dir = mkdtempSync(join(tmpdir(), 'rmq-offsets-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const counts = [new Set<string>(), new Set<string>()];
+  const all = latch(20, 20000, 'both instances get all ten');
+  for (const i of [0, 1]) {
+    const consumer = pushConsumer(t, cluster, {
+      consumerGroup: group,
+      messageModel: 'BROADCASTING',
+      offsetStorePath: join(dir, `${i}.json`),
+    });
+    consumer.subscribe(topic, '*', async (m) => {
+      const set = counts[i];
+      if (set && !set.has(m.body.toString())) {
+        set.add(m.body.toString());
+        all.countDown();
+      }
+    });
+    await consumer.start();
+  }
+  await produce(t, cluster, topic, 10);
+  await all.done;
+  assert.equal(counts[0]?.size, 10);
+  assert.equal(counts[1]?.size, 10);
+  const deadline = Date.now() + 3000;
+  while (!existsSync(join(dir, '0.json')) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  assert.ok(existsSync(join(dir, '0.json')), 'offsets persisted locally');
+});
