@@ -16,7 +16,10 @@ import { LocalOffsetStore } from './local-offset-store.ts';
 
 /** What a handler returns: nothing or CONSUME_SUCCESS = done; RECONSUME_LATER (or a throw) = retry. */
 export type ConsumeResult = 'CONSUME_SUCCESS' | 'RECONSUME_LATER';
-export type MessageHandler = (message: MessageView) => Promise<ConsumeResult | void>;
+/** A handler may be async or not: returning (or resolving) is success, throwing is a retry. */
+export type MessageHandler = (
+  message: MessageView,
+) => Promise<ConsumeResult | void> | ConsumeResult | void;
 export type AllocateStrategy = (
   queues: readonly MessageQueue[],
   clientIds: readonly string[],
@@ -204,10 +207,10 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
   }
 
   /** Routes a message to its topic's handler (retry messages carry the original topic). */
-  private dispatch(message: MessageView): Promise<ConsumeResult | void> {
+  private async dispatch(message: MessageView): Promise<ConsumeResult | void> {
     const sub = this.subscriptions.get(message.topic);
-    if (!sub || message.topic.startsWith(RETRY_PREFIX)) return Promise.resolve('CONSUME_SUCCESS');
-    return sub.handler(message);
+    if (!sub || message.topic.startsWith(RETRY_PREFIX)) return 'CONSUME_SUCCESS';
+    return await sub.handler(message);
   }
 
   private rebalance(): Promise<void> {

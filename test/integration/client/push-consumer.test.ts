@@ -61,7 +61,7 @@ test('a push consumer gets every message, and a failed one comes back through th
   const done = latch(30, 20000, 'all messages handled');
   let retried: MessageView | undefined;
   const consumer = pushConsumer(t, cluster, { consumerGroup: uniqueName('GID') });
-  consumer.subscribe(topic, '*', async (m) => {
+  consumer.subscribe(topic, '*', (m) => {
     const body = m.body.toString();
     if (body === 'm7' && m.reconsumeTimes === 0) throw new Error('first attempt fails');
     if (body === 'm7') retried = m;
@@ -89,7 +89,7 @@ test('a message that keeps failing goes to the dead-letter queue after maxRecons
   const group = uniqueName('GID');
   const attempts = latch(3, 20000, 'three deliveries');
   const consumer = pushConsumer(t, cluster, { consumerGroup: group, maxReconsumeTimes: 2 });
-  consumer.subscribe(topic, '*', async () => {
+  consumer.subscribe(topic, '*', () => {
     attempts.countDown();
     return 'RECONSUME_LATER';
   });
@@ -149,7 +149,7 @@ test('broadcasting push consumers each get every message and keep offsets in a l
       messageModel: 'BROADCASTING',
       offsetStorePath: join(dir, `${i}.json`),
     });
-    consumer.subscribe(topic, '*', async (m) => {
+    consumer.subscribe(topic, '*', (m) => {
       const set = counts[i];
       if (set && !set.has(m.body.toString())) {
         set.add(m.body.toString());
@@ -166,4 +166,58 @@ test('broadcasting push consumers each get every message and keep offsets in a l
   while (!existsSync(join(dir, '0.json')) && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 20));
   assert.ok(existsSync(join(dir, '0.json')), 'offsets persisted locally');
+});
+
+test('as 1 to 6 consumers join and leave over 8 queues, each queue settles on exactly one owner and nothing is lost', async (t) => {
+  const cluster = await startCluster(t);
+  const topic = uniqueName('PushRebalance');
+  await cluster.createTopic(topic, 8);
+  const group = uniqueName('GID');
+  const received = new Set<string>();
+  const members: PushConsumer[] = [];
+  const producer = client(t, cluster).createProducer({ producerGroup: uniqueName('PID') });
+  await producer.start();
+  t.after(() => producer.shutdown());
+  let sent = 0;
+  const sendSome = async (n: number): Promise<void> => {
+    for (let i = 0; i < n; i++) await producer.send({ topic, body: `r${sent++}` });
+  };
+  const settled = async (): Promise<void> => {
+    const deadline = Date.now() + 15000;
+    for (;;) {
+      const mine = (m: PushConsumer): number[] =>
+        m
+          .assignment()
+          .filter((q) => q.topic === topic)
+          .map((q) => q.queueId);
+      const owned = members.flatMap(mine);
+      if (
+        owned.length === 8 &&
+        new Set(owned).size === 8 &&
+        members.every((m) => mine(m).length > 0)
+      )
+        return;
+      if (Date.now() > deadline)
+        throw new Error(`not settled with ${members.length} consumers: ${owned.join(',')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  for (let n = 1; n <= 6; n++) {
+    const consumer = pushConsumer(t, cluster, { consumerGroup: group, rebalanceInterval: 300 });
+    consumer.subscribe(topic, '*', (m) => {
+      received.add(m.body.toString());
+    });
+    await consumer.start();
+    members.push(consumer);
+    await settled();
+    await sendSome(10);
+  }
+  while (members.length > 1) {
+    await members.pop()?.shutdown();
+    await settled();
+    await sendSome(10);
+  }
+  const deadline = Date.now() + 15000;
+  while (received.size < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(received.size, sent, `received ${received.size} of ${sent}`);
 });
