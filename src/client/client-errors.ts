@@ -1,9 +1,18 @@
 import { MQBrokerError } from '../common/errors/mq-broker-error.ts';
 import type { RemotingCommand } from '../remoting/protocol/remoting-command.ts';
 
+/** Codes of MQClientError; docs/errors.md lists the same, kept in step by a test. */
+export const MQ_CLIENT_ERROR_CODES = [
+  'ILLEGAL_ARGUMENT',
+  'NO_ROUTE',
+  'SEND_FAILED',
+  'NOT_STARTED',
+  'ABORTED',
+] as const;
+
 /** A client-side failure: bad arguments, no route, or all retries spent. */
 export class MQClientError extends Error {
-  readonly code: 'ILLEGAL_ARGUMENT' | 'NO_ROUTE' | 'SEND_FAILED' | 'NOT_STARTED' | 'ABORTED';
+  readonly code: (typeof MQ_CLIENT_ERROR_CODES)[number];
   readonly retriable: boolean;
 
   constructor(code: MQClientError['code'], message: string, options?: ErrorOptions) {
