@@ -24,6 +24,8 @@ import { registerClientManageProcessor } from './processors/client-manage-proces
 import { registerConsumerManageProcessor } from './processors/consumer-manage-processor.ts';
 import { registerQueryMessageProcessor } from './processors/query-message-processor.ts';
 import { registerAdminBrokerProcessor } from './processors/admin-broker-processor.ts';
+import { registerQueueLockProcessor } from './processors/queue-lock-processor.ts';
+import { RebalanceLockManager } from './managers/rebalance-lock-manager.ts';
 
 const CLIENT_SCAN_INTERVAL_MS = 10000;
 
@@ -39,6 +41,7 @@ export class BrokerController {
   private readonly registration: NamesrvRegistrationService;
   private timers: NodeJS.Timeout[] = [];
   private host = '127.0.0.1';
+  readonly locks = new RebalanceLockManager();
 
   constructor(config: BrokerConfig, storeConfig: StoreConfig, logger?: Logger) {
     this.config = config;
@@ -84,6 +87,7 @@ export class BrokerController {
     registerConsumerManageProcessor(this.server, this.service);
     registerQueryMessageProcessor(this.server, this.service);
     registerAdminBrokerProcessor(this.server, this.service);
+    registerQueueLockProcessor(this.server, this.locks);
     this.client = new RemotingClient({ logger: this.logger });
     this.registration = new NamesrvRegistrationService({
       client: this.client,

@@ -12,6 +12,8 @@ export class ProcessQueue {
   /** Offset after the last message taken. */
   private highest: number;
   dropped = false;
+  /** Orderly mode: the worker consuming this queue one message at a time, while it runs. */
+  worker: Promise<void> | undefined;
 
   constructor(queue: MessageQueue, startOffset: number) {
     this.queue = queue;
@@ -39,6 +41,12 @@ export class ProcessQueue {
   commitOffset(): number {
     for (const offset of this.inFlight.keys()) return offset;
     return this.highest;
+  }
+
+  /** The lowest unfinished message (orderly consumption takes them in this order). */
+  first(): MessageView | undefined {
+    for (const m of this.inFlight.values()) return m;
+    return undefined;
   }
 
   get count(): number {

@@ -54,6 +54,14 @@ export interface PushConsumerOptions {
   brokerSuspendMaxTimeMillis?: number;
   /** Broadcasting offsets file. @defaultValue ~/.rocketmq_offsets/<clientId>/<group>/offsets.json */
   offsetStorePath?: string;
+  /**
+   * Orderly: each queue is locked at its broker and consumed one message at a time, in queue
+   * order; a failed message is retried in place after suspendCurrentQueueTimeMillis.
+   * @defaultValue false
+   */
+  consumeOrderly?: boolean;
+  /** @defaultValue 1000 */
+  suspendCurrentQueueTimeMillis?: number;
 }
 
 /** Typed events: `rebalance` with the queues now owned, `error` for failures the consumer retries itself. */
@@ -121,6 +129,8 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
       rebalanceInterval: 20000,
       allocateStrategy: allocateAveragely,
       brokerSuspendMaxTimeMillis: 15000,
+      consumeOrderly: false,
+      suspendCurrentQueueTimeMillis: 1000,
       ...options,
       offsetStorePath: options.offsetStorePath,
     };
@@ -199,6 +209,7 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
       setInterval(() => void this.persistOffsets(), this.o.persistConsumerOffsetInterval),
       setInterval(() => void this.rebalance(), this.o.rebalanceInterval),
     );
+    if (this.orderly) this.timers.push(setInterval(() => void this.renewLocks(), 20000));
     await this.rebalance();
   }
 
@@ -260,11 +271,18 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
       entry.pq.dropped = true;
       entry.interrupt.abort();
       this.queues.delete(key);
+      await entry.pq.worker;
       await this.commit(entry.pq);
+      if (this.orderly) await this.lockBatch([entry.pq.queue], false);
       changed = true;
     }
+    const fresh = [...wanted].filter(([key]) => !this.queues.has(key)).map(([, q]) => q);
+    const lockedKeys = this.orderly
+      ? new Set((await this.lockBatch(fresh, true)).map(messageQueueKey))
+      : undefined;
     for (const [key, q] of wanted) {
       if (this.queues.has(key)) continue;
+      if (lockedKeys && !lockedKeys.has(key)) continue; // another member still holds it: next rebalance
       const offset = await this.initialOffset(q);
       const entry = { pq: new ProcessQueue(q, offset), interrupt: new AbortController() };
       this.queues.set(key, entry);
@@ -272,6 +290,61 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
       changed = true;
     }
     if (changed) this.emit('rebalance', this.assignment());
+  }
+
+  private get orderly(): boolean {
+    return this.o.consumeOrderly && !this.broadcasting;
+  }
+
+  /** LOCK_BATCH_MQ (or UNLOCK_BATCH_MQ) per broker; returns the queues locked by this client. */
+  private async lockBatch(queues: readonly MessageQueue[], lock: boolean): Promise<MessageQueue[]> {
+    const byBroker = new Map<string, MessageQueue[]>();
+    for (const q of queues) byBroker.set(q.brokerName, [...(byBroker.get(q.brokerName) ?? []), q]);
+    const locked: MessageQueue[] = [];
+    for (const [brokerName, mqSet] of byBroker) {
+      const addr = this.client.masterAddr(brokerName);
+      if (!addr) continue;
+      const body = Buffer.from(
+        JSON.stringify({
+          consumerGroup: this.o.consumerGroup,
+          clientId: this.client.clientId,
+          mqSet,
+        }),
+      );
+      try {
+        const res = await this.client.call(
+          addr,
+          lock ? 'Lock queues' : 'Unlock queues',
+          createRequest(
+            lock ? RequestCode.LOCK_BATCH_MQ : RequestCode.UNLOCK_BATCH_MQ,
+            0,
+            {},
+            body,
+          ),
+        );
+        if (lock)
+          locked.push(
+            ...((JSON.parse(res.body?.toString('utf8') ?? '{}') as { lockOKMQSet?: MessageQueue[] })
+              .lockOKMQSet ?? []),
+          );
+      } catch (err) {
+        this.report(err);
+      }
+    }
+    return locked;
+  }
+
+  /** Renews the locks of owned queues; a queue whose lock is lost stops being consumed. */
+  private async renewLocks(): Promise<void> {
+    const owned = this.assignment();
+    if (owned.length === 0) return;
+    const kept = new Set((await this.lockBatch(owned, true)).map(messageQueueKey));
+    for (const [key, entry] of this.queues) {
+      if (kept.has(key)) continue;
+      entry.pq.dropped = true;
+      entry.interrupt.abort();
+      this.queues.delete(key);
+    }
   }
 
   private async initialOffset(q: MessageQueue): Promise<number> {
@@ -322,7 +395,9 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
         pq.add(r.messages);
         if (r.messages.length === 0) pq.advanceTo(r.nextBeginOffset);
         offset = r.nextBeginOffset;
-        for (const m of r.messages) void this.consume(pq, m);
+        if (this.orderly) {
+          if (r.messages.length > 0 && !pq.worker) pq.worker = this.consumeOrderly(pq);
+        } else for (const m of r.messages) void this.consume(pq, m);
       } catch (err) {
         if (!this.running || pq.dropped) return;
         this.report(err);
@@ -353,7 +428,39 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
     }
   }
 
-  private async sendBack(message: MessageView): Promise<boolean> {
+  /** One message at a time, in queue order; a failure is retried in place, then dead-lettered. */
+  private async consumeOrderly(pq: ProcessQueue): Promise<void> {
+    try {
+      for (let m = pq.first(); m && !pq.dropped && this.running; m = pq.first()) {
+        let attempts = 0;
+        for (;;) {
+          await this.acquire();
+          let ok: boolean;
+          try {
+            ok =
+              (await this.dispatch({ ...m, reconsumeTimes: m.reconsumeTimes + attempts })) !==
+              'RECONSUME_LATER';
+          } catch {
+            ok = false;
+          } finally {
+            this.release();
+          }
+          if (ok) break;
+          attempts++;
+          if (attempts > this.o.maxReconsumeTimes && (await this.sendBack(m, -1))) break;
+          if (pq.dropped || !this.running) return;
+          await sleep(this.o.suspendCurrentQueueTimeMillis);
+        }
+        pq.finish(m);
+      }
+    } finally {
+      pq.worker = undefined;
+      // Messages that arrived while the last one finished get a new worker.
+      if (pq.first() && !pq.dropped && this.running) pq.worker = this.consumeOrderly(pq);
+    }
+  }
+
+  private async sendBack(message: MessageView, delayLevel = 0): Promise<boolean> {
     const addr = this.client.masterAddr(message.brokerName);
     if (!addr) return false;
     try {
@@ -363,7 +470,7 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
         createRequest(RequestCode.CONSUMER_SEND_MSG_BACK, 0, {
           offset: String(message.commitLogOffset),
           group: this.o.consumerGroup,
-          delayLevel: '0',
+          delayLevel: String(delayLevel),
           originMsgId: message.msgId,
           originTopic: message.topic,
           unitMode: 'false',
@@ -421,7 +528,9 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
     this.running = false;
     for (const { interrupt } of this.queues.values()) interrupt.abort();
     if (this.active > 0) await new Promise<void>((r) => this.idle.push(r));
+    for (const { pq } of this.queues.values()) await pq.worker;
     await this.persistOffsets();
+    if (this.orderly) await this.lockBatch(this.assignment(), false);
     this.queues.clear();
     await this.client.unregister(this.member);
     if (this.ownsClient) await this.client.shutdown();
