@@ -92,3 +92,5 @@ export type {
 export type { Message, MessageQueue, MessageView } from './message.ts';
 export { MQClientError, MQBrokerError } from './client-errors.ts';
 export { allocateAveragely } from './rebalance/allocate-averagely.ts';
+export { allocateByCircle } from './rebalance/allocate-by-circle.ts';
+export { allocateConsistentHash } from './rebalance/allocate-consistent-hash.ts';

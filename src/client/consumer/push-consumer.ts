@@ -78,6 +78,8 @@ export interface PushConsumer {
   shutdown(): Promise<void>;
   /** Queues this instance consumes now. */
   assignment(): MessageQueue[];
+  /** Messages and body bytes held per queue (taken, not finished): what flow control bounds. */
+  queueStats(): { queue: MessageQueue; cachedMessages: number; cachedBytes: number }[];
   on<E extends keyof PushConsumerEvents>(
     event: E,
     listener: (...args: PushConsumerEvents[E]) => void,
@@ -215,6 +217,14 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
 
   assignment(): MessageQueue[] {
     return [...this.queues.values()].map((q) => q.pq.queue);
+  }
+
+  queueStats(): { queue: MessageQueue; cachedMessages: number; cachedBytes: number }[] {
+    return [...this.queues.values()].map(({ pq }) => ({
+      queue: pq.queue,
+      cachedMessages: pq.count,
+      cachedBytes: pq.sizeBytes,
+    }));
   }
 
   /** Routes a message to its topic's handler (retry messages carry the original topic). */

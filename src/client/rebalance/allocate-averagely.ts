@@ -1,4 +1,5 @@
 import type { MessageQueue } from '../message.ts';
+import { sortQueues } from './sort-queues.ts';
 
 /**
  * RocketMQ's AllocateMessageQueueAveragely: sorted client ids each get a contiguous block of the
@@ -10,12 +11,7 @@ export function allocateAveragely(
   clientIds: readonly string[],
   me: string,
 ): MessageQueue[] {
-  const sortedQueues = [...queues].sort(
-    (a, b) =>
-      a.topic.localeCompare(b.topic) ||
-      a.brokerName.localeCompare(b.brokerName) ||
-      a.queueId - b.queueId,
-  );
+  const sortedQueues = sortQueues(queues);
   const clients = [...clientIds].sort();
   const index = clients.indexOf(me);
   if (index < 0 || sortedQueues.length === 0) return [];

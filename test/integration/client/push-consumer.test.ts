@@ -221,3 +221,34 @@ test('as 1 to 6 consumers join and leave over 8 queues, each queue settles on ex
   while (received.size < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   assert.equal(received.size, sent, `received ${received.size} of ${sent}`);
 });
+
+test('a slow handler does not make a push consumer hold more than its per-queue thresholds', async (t) => {
+  const cluster = await startCluster(t);
+  const topic = uniqueName('PushFlow');
+  await cluster.createTopic(topic, 1);
+  const producer = client(t, cluster).createProducer({ producerGroup: uniqueName('PID') });
+  await producer.start();
+  t.after(() => producer.shutdown());
+  const body = Buffer.alloc(8 * 1024, 'x');
+  for (let i = 0; i < 10; i++)
+    await producer.sendBatch(Array.from({ length: 40 }, () => ({ topic, body })));
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const consumer = pushConsumer(t, cluster, {
+    consumerGroup: uniqueName('GID'),
+    pullThresholdForQueue: 50,
+    pullBatchSize: 16,
+    consumeThreadMax: 4,
+  });
+  consumer.subscribe(topic, '*', () => gate);
+  await consumer.start();
+  // No event says "pulling paused": give unbounded pulling time to show (400 messages are ready).
+  await new Promise((r) => setTimeout(r, 500));
+  const [stats] = consumer.queueStats().filter((s) => s.queue.topic === topic);
+  assert.ok(
+    stats && stats.cachedMessages >= 50 && stats.cachedMessages < 50 + 16,
+    `held ${stats?.cachedMessages} messages`,
+  );
+  assert.ok(stats.cachedBytes <= (50 + 16) * 8 * 1024, `held ${stats.cachedBytes} bytes`);
+  release();
+});

@@ -1,0 +1,8 @@
+/** rocketmq-ts admin (`rocketmq-ts/admin`): the operations behind `rmq admin`. */
+export { AdminClient } from './admin-client.ts';
+export type {
+  AdminClientOptions,
+  QueueStat,
+  ConsumerQueueProgress,
+  TopicSettings,
+} from './admin-client.ts';
