@@ -5,8 +5,8 @@
  * is not the bottleneck. Prints a table, then one JSON line. `-- --quick` for a short run.
  * Every phase is bounded by a message count and a time limit.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { launch, peakRssMb, percentile } from './bench-util.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -24,36 +24,6 @@ const props = encodeProperties({ TAGS: 'TagA', WAIT: 'true' });
 const root = mkdtempSync(join(tmpdir(), 'rmq-rbench-'));
 const RMQ = new URL('../bin/rmq.mjs', import.meta.url).pathname;
 const DISCARD = new URL('./discard-server.ts', import.meta.url).pathname;
-
-function launch(args: string[]): Promise<{ child: ChildProcess; lines: string[] }> {
-  const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, RMQ_LOG_LEVEL: 'warn' },
-  });
-  const lines: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready from ${args.join(' ')}`)), 30000);
-    let rest = '';
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
-      const parts = (rest + chunk).split('\n');
-      rest = parts.pop() ?? '';
-      lines.push(...parts);
-      if (parts.includes('ready')) {
-        clearTimeout(timer);
-        resolve({ child, lines });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
-  });
-}
-
-/** Peak resident set of a process (VmHWM), in MB. */
-function peakRssMb(pid: number | undefined): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 1024);
-}
 
 const client = new RemotingClient({ logger: pino({ level: 'silent' }) });
 
@@ -162,13 +132,7 @@ async function pullAll(addr: string, seconds: number): Promise<Phase> {
   return { msgs, secs: (performance.now() - t0) / 1000, lat: [] };
 }
 
-const pct = (lat: number[], p: number): number => {
-  if (lat.length === 0) return 0;
-  const sorted = Float64Array.from(lat).sort();
-  return Math.round(
-    sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0,
-  );
-};
+const pct = percentile;
 const rate = (ph: Phase): number => Math.round(ph.msgs / ph.secs);
 
 async function main(): Promise<void> {
