@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { networkInterfaces } from 'node:os';
 import { pino, type Logger } from 'pino';
 import { RemotingClient } from '../remoting/transport/remoting-client.ts';
@@ -34,7 +35,13 @@ function firstIPv4(): string {
  * One client: connections to name servers and brokers, topic route cache (refreshed every 30 s and
  * on errors), heartbeats to every broker, shared by the producers and consumers created from it.
  */
-export class ClientInstance {
+/** Typed events of a client: connections to name servers and brokers going up and down. */
+export interface ClientEvents {
+  connectionUp: [addr: string];
+  connectionDown: [addr: string];
+}
+
+export class ClientInstance extends EventEmitter<ClientEvents> {
   readonly clientId: string;
   readonly logger: Logger;
   readonly remoting: RemotingClient;
@@ -49,6 +56,7 @@ export class ClientInstance {
   private namesrvIndex = 0;
 
   constructor(options: ClientOptions) {
+    super();
     this.options = options;
     this.namesrvs = options.namesrvAddr
       .split(';')
@@ -67,6 +75,8 @@ export class ClientInstance {
     this.remoting = new RemotingClient({
       logger: this.logger,
       onRequest: (req) => this.onServerRequest(req),
+      onConnected: (addr) => this.emit('connectionUp', addr),
+      onDisconnected: (addr) => this.emit('connectionDown', addr),
     });
   }
 

@@ -4,7 +4,7 @@
  * producers and consumers from it so they share connections, routes and heartbeats; the
  * standalone factories create a private client each.
  */
-import { ClientInstance } from './client-instance.ts';
+import { ClientInstance, type ClientEvents } from './client-instance.ts';
 import {
   DefaultPushConsumer,
   type PushConsumer,
@@ -31,6 +31,8 @@ export interface Client {
   createLitePullConsumer(options: LitePullConsumerOptions): LitePullConsumer;
   /** Closes connections; shut producers and consumers down first. */
   shutdown(): Promise<void>;
+  /** `connectionUp` / `connectionDown` with the server address. */
+  on(event: keyof ClientEvents, listener: (addr: string) => void): Client;
 }
 
 export function createClient(options: ClientOptions): Client {
@@ -42,6 +44,10 @@ export function createClient(options: ClientOptions): Client {
     createPushConsumer: (o) => new DefaultPushConsumer(instance, o, false),
     createLitePullConsumer: (o) => new DefaultLitePullConsumer(instance, o, false),
     shutdown: () => instance.shutdown(),
+    on(event, listener) {
+      instance.on(event, listener);
+      return this;
+    },
   };
 }
 
@@ -68,6 +74,7 @@ export function createPullConsumer(options: PullConsumerOptions & ClientOptions)
 }
 
 export type { ClientOptions } from './client-options.ts';
+export type { ClientEvents } from './client-instance.ts';
 export type {
   Producer,
   ProducerOptions,

@@ -12,6 +12,10 @@ export interface RemotingClientOptions {
   logger: Logger;
   /** Requests a server sends us (NOTIFY_CONSUMER_IDS_CHANGED, CHECK_TRANSACTION_STATE, ...). */
   onRequest?: RequestHandler;
+  /** A connection to `addr` opened. */
+  onConnected?: (addr: string) => void;
+  /** A connection to `addr` closed (the next call reconnects). */
+  onDisconnected?: (addr: string) => void;
 }
 
 /**
@@ -50,8 +54,13 @@ export class RemotingClient {
     const opening = this.open(addr);
     this.connections.set(addr, opening);
     opening.then(
-      (c) =>
-        c.onClosed(() => this.connections.get(addr) === opening && this.connections.delete(addr)),
+      (c) => {
+        this.options.onConnected?.(addr);
+        c.onClosed(() => {
+          if (this.connections.get(addr) === opening) this.connections.delete(addr);
+          this.options.onDisconnected?.(addr);
+        });
+      },
       () => this.connections.get(addr) === opening && this.connections.delete(addr),
     );
     return opening;

@@ -229,3 +229,22 @@ test('a send refused by one broker is retried on another', async (t) => {
   }
   assert.deepEqual([...brokers], ['broker-a']);
 });
+
+test('the client reports connections to servers going up and down', async (t) => {
+  const cluster = await startCluster(t);
+  const c = client(t, cluster);
+  const up: string[] = [];
+  const down: string[] = [];
+  c.on('connectionUp', (addr) => up.push(addr)).on('connectionDown', (addr) => down.push(addr));
+  const producer = await started(t, c.createProducer({ producerGroup: uniqueName('PID') }));
+  await producer.send({ topic: uniqueName('Conn'), body: 'x' });
+  assert.ok(
+    up.includes(cluster.namesrvAddr) && up.includes(cluster.brokerAddr),
+    `up: ${up.join(', ')}`,
+  );
+  await cluster.broker.shutdown();
+  const deadline = Date.now() + 3000;
+  while (!down.includes(cluster.brokerAddr) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 10));
+  assert.ok(down.includes(cluster.brokerAddr), `down: ${down.join(', ')}`);
+});
