@@ -1,10 +1,9 @@
-import { createRequest } from '../../remoting/protocol/remoting-command.ts';
-import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import type { ConsumerData } from '../../common/protocol-data/heartbeat-data.ts';
 import { MQClientError } from '../client-errors.ts';
 import type { ClientInstance, ClientMember } from '../client-instance.ts';
 import { messageQueueKey, type MessageQueue, type MessageView } from '../message.ts';
 import { allocateAveragely } from '../rebalance/allocate-averagely.ts';
+import { fetchConsumerIds } from '../rebalance/consumer-ids.ts';
 import { startOffset, type ConsumeFromWhere } from './consume-from-where.ts';
 import { pullOnce, updateConsumeOffset } from './pull-api.ts';
 import { abortable } from '../abortable.ts';
@@ -175,18 +174,8 @@ export class DefaultLitePullConsumer implements LitePullConsumer {
     const wanted = new Map<string, { queue: MessageQueue; expression: string }>();
     for (const [topic, expression] of this.subscriptions) {
       const route = await this.client.route(topic);
-      const addr = [...route.masters.values()][0];
-      if (!addr) continue;
-      const res = await this.client.call(
-        addr,
-        'Consumer list',
-        createRequest(RequestCode.GET_CONSUMER_LIST_BY_GROUP, 0, {
-          consumerGroup: this.o.consumerGroup,
-        }),
-      );
-      const ids =
-        (JSON.parse(res.body?.toString('utf8') ?? '{}') as { consumerIdList?: string[] })
-          .consumerIdList ?? [];
+      const ids = await fetchConsumerIds(this.client, route, this.o.consumerGroup);
+      if (!ids) continue;
       for (const q of allocateAveragely(route.readQueues, ids, this.client.clientId))
         wanted.set(messageQueueKey(q), { queue: q, expression });
     }

@@ -8,6 +8,7 @@ import { MQClientError } from '../client-errors.ts';
 import type { ClientInstance, ClientMember } from '../client-instance.ts';
 import { messageQueueKey, type MessageQueue, type MessageView } from '../message.ts';
 import { allocateAveragely } from '../rebalance/allocate-averagely.ts';
+import { fetchConsumerIds } from '../rebalance/consumer-ids.ts';
 import { abortable } from '../abortable.ts';
 import { startOffset, type ConsumeFromWhere } from './consume-from-where.ts';
 import { pullOnce, updateConsumeOffset } from './pull-api.ts';
@@ -259,18 +260,8 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
       }
       let mine = route.readQueues;
       if (!this.broadcasting) {
-        const addr = [...route.masters.values()][0];
-        if (!addr) continue;
-        const res = await this.client.call(
-          addr,
-          'Consumer list',
-          createRequest(RequestCode.GET_CONSUMER_LIST_BY_GROUP, 0, {
-            consumerGroup: this.o.consumerGroup,
-          }),
-        );
-        const ids =
-          (JSON.parse(res.body?.toString('utf8') ?? '{}') as { consumerIdList?: string[] })
-            .consumerIdList ?? [];
+        const ids = await fetchConsumerIds(this.client, route, this.o.consumerGroup);
+        if (!ids) continue;
         mine = this.o.allocateStrategy(route.readQueues, ids, this.client.clientId);
       }
       for (const q of mine) wanted.set(messageQueueKey(q), q);

@@ -1,23 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TestContext } from 'node:test';
-import {
-  createClient,
-  type Client,
-  type LitePullConsumer,
-  type MessageView,
-} from '../../../src/client/index.ts';
-import { startCluster, uniqueName, type TestCluster } from '../../helpers/start-cluster.ts';
+import { type LitePullConsumer, type MessageView } from '../../../src/client/index.ts';
+import { sdkClient } from '../../helpers/sdk.ts';
+import { startCluster, uniqueName } from '../../helpers/start-cluster.ts';
 
-function client(t: TestContext, cluster: TestCluster, name = uniqueName('sdk')): Client {
-  const c = createClient({
-    namesrvAddr: cluster.namesrvAddr,
-    clientIP: '127.0.0.1',
-    instanceName: name,
-  });
-  t.after(() => c.shutdown());
-  return c;
-}
+const client = sdkClient;
 
 async function pollUntil(
   consumer: LitePullConsumer,

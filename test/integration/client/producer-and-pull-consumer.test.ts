@@ -1,39 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TestContext } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import {
-  createClient,
-  MQBrokerError,
-  MQClientError,
-  type Client,
-  type MessageQueue,
-} from '../../../src/client/index.ts';
+import { MQBrokerError, MQClientError, type MessageQueue } from '../../../src/client/index.ts';
 import { BrokerController } from '../../../src/broker/broker-controller.ts';
 import { resolveBrokerConfigs } from '../../../src/broker/broker-config.ts';
-import { startCluster, uniqueName, type TestCluster } from '../../helpers/start-cluster.ts';
+import { sdkClient, started } from '../../helpers/sdk.ts';
+import { startCluster, uniqueName } from '../../helpers/start-cluster.ts';
 
-function client(t: TestContext, cluster: TestCluster): Client {
-  const c = createClient({
-    namesrvAddr: cluster.namesrvAddr,
-    clientIP: '127.0.0.1',
-    instanceName: uniqueName('sdk'),
-  });
-  t.after(() => c.shutdown());
-  return c;
-}
-
-async function started<T extends { start(): Promise<void>; shutdown(): Promise<void> }>(
-  t: TestContext,
-  x: T,
-): Promise<T> {
-  await x.start();
-  t.after(() => x.shutdown());
-  return x;
-}
+const client = sdkClient;
 
 test('the SDK producer sends and the pull consumer reads back body, tags, keys, properties and ids', async (t) => {
   const cluster = await startCluster(t);

@@ -5,24 +5,15 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  createClient,
-  type Client,
   type MessageView,
   type PushConsumer,
   type PushConsumerOptions,
 } from '../../../src/client/index.ts';
+import { sdkClient } from '../../helpers/sdk.ts';
 import { startCluster, uniqueName, type TestCluster } from '../../helpers/start-cluster.ts';
 import { latch } from '../../helpers/latch.ts';
 
-function client(t: TestContext, cluster: TestCluster): Client {
-  const c = createClient({
-    namesrvAddr: cluster.namesrvAddr,
-    clientIP: '127.0.0.1',
-    instanceName: uniqueName('sdk'),
-  });
-  t.after(() => c.shutdown());
-  return c;
-}
+const client = sdkClient;
 
 async function produce(
   t: TestContext,
