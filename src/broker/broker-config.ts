@@ -8,6 +8,7 @@ import {
   type ResolveOptions,
 } from '../common/config/config-schema.ts';
 import { resolveStoreConfig, storeConfigSchema, type StoreConfig } from '../store/store-config.ts';
+import { DEFAULT_MESSAGE_DELAY_LEVEL } from '../common/constants/delay-levels.ts';
 
 /** BrokerConfig keys with RocketMQ's spellings; store keys live in store-config.ts. */
 export const brokerConfigSchema = {
@@ -116,6 +117,12 @@ export const brokerConfigSchema = {
     default: 32,
     min: 1,
     doc: 'Most messages one pull returns.',
+  },
+  messageDelayLevel: {
+    type: 'string',
+    default: DEFAULT_MESSAGE_DELAY_LEVEL,
+    pattern: /^\s*\d+(ms|s|m|h|d)(\s+\d+(ms|s|m|h|d))*\s*$/,
+    doc: 'Delay of each level (DELAY property, retries), space separated; units ms, s, m, h, d.',
   },
   defaultQueryMaxNum: {
     type: 'int',

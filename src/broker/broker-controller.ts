@@ -18,6 +18,7 @@ import { ConsumerManager } from './managers/consumer-manager.ts';
 import { ProducerManager } from './managers/producer-manager.ts';
 import { PullRequestHoldService } from './services/pull-request-hold-service.ts';
 import { NamesrvRegistrationService } from './services/namesrv-registration-service.ts';
+import { ScheduleMessageService } from './services/schedule-message-service.ts';
 import { registerSendMessageProcessor } from './processors/send-message-processor.ts';
 import { registerPullMessageProcessor } from './processors/pull-message-processor.ts';
 import { registerClientManageProcessor } from './processors/client-manage-processor.ts';
@@ -41,6 +42,7 @@ export class BrokerController {
   private readonly registration: NamesrvRegistrationService;
   private timers: NodeJS.Timeout[] = [];
   private host = '127.0.0.1';
+  private readonly schedule: ScheduleMessageService;
   readonly locks = new RebalanceLockManager();
 
   constructor(config: BrokerConfig, storeConfig: StoreConfig, logger?: Logger) {
@@ -53,8 +55,10 @@ export class BrokerController {
     this.store = new MessageStore({
       config: storeConfig,
       logger: this.logger,
-      onMessageArrived: (topic, queueId, maxOffset) =>
-        hold.notifyMessageArriving(topic, queueId, maxOffset),
+      onMessageArrived: (topic, queueId, maxOffset) => {
+        hold.notifyMessageArriving(topic, queueId, maxOffset);
+        if (topic === SystemTopic.SCHEDULE_TOPIC) this.schedule.wake(queueId + 1);
+      },
     });
     const root = storeConfig.storePathRootDir;
     const consumers = new ConsumerManager(this.logger, (group) =>
@@ -74,6 +78,12 @@ export class BrokerController {
       onTopicsChanged: () => void this.registration.registerAll(),
     };
     this.service = new BrokerService(this.deps);
+    this.schedule = new ScheduleMessageService(
+      this.store,
+      this.service.delayLevels,
+      root,
+      this.logger,
+    );
     this.server = new RemotingServer({
       port: config.listenPort,
       host: config.bindAddress,
@@ -141,6 +151,7 @@ export class BrokerController {
     ]);
     deps.groups.load();
     deps.offsets.load();
+    this.schedule.start();
     await this.server.start();
     this.host =
       config.brokerIP1 ||
@@ -177,6 +188,7 @@ export class BrokerController {
     this.deps.hold.shutdown();
     await this.server.shutdown();
     await this.client.shutdown();
+    this.schedule.shutdown();
     this.deps.offsets.persist(true);
     await this.store.shutdown();
     this.logger.info('Broker stopped');

@@ -2,7 +2,12 @@ import type { Logger } from 'pino';
 import { MessageConst } from '../common/message/message-const.ts';
 import { decodeRecord } from '../common/message/message-ext-codec.ts';
 import type { MessageExtBrokerInner } from '../common/message/message-ext.ts';
-import { encodeProperties, findProperty } from '../common/message/message-properties.ts';
+import {
+  decodeProperties,
+  encodeProperties,
+  findProperty,
+} from '../common/message/message-properties.ts';
+import { parseDelayLevels } from '../common/constants/delay-levels.ts';
 import { javaStringHash, tagsHashCode } from '../common/message/java-hash.ts';
 import { isReadable, isWriteable, PermName } from '../common/constants/perm-name.ts';
 import { newTopicConfig, type TopicConfig } from '../common/protocol-data/route-data.ts';
@@ -44,6 +49,8 @@ export interface SendInput {
   flag: number;
   propertiesString: string;
   reconsumeTimes: number;
+  /** For sends to %RETRY% topics: the client's maximum (header `l`). */
+  maxReconsumeTimes?: number | undefined;
   body: Buffer;
   bornHost: Uint8Array;
   /** SEND_BATCH_MESSAGE: the body holds several encoded messages. */
@@ -107,9 +114,39 @@ const fail = (code: number, remark: string): Outcome => ({ code, remark });
 export class BrokerService {
   private readonly d: BrokerServiceDeps;
   readonly bootTimestamp = Date.now();
+  /** Delay of each level in ms, level 1 first (messageDelayLevel). */
+  readonly delayLevels: number[];
 
   constructor(deps: BrokerServiceDeps) {
     this.d = deps;
+    this.delayLevels = parseDelayLevels(deps.config.messageDelayLevel);
+  }
+
+  get maxDelayLevel(): number {
+    return this.delayLevels.length;
+  }
+
+  /**
+   * A message with a DELAY level waits in SCHEDULE_TOPIC_XXXX (queue = level - 1) until the
+   * schedule service moves it back to its real topic and queue. Levels above the table clamp.
+   */
+  toSchedule(msg: MessageExtBrokerInner): MessageExtBrokerInner {
+    const delay = Number(
+      findProperty(msg.propertiesString, MessageConst.PROPERTY_DELAY_TIME_LEVEL) ?? 0,
+    );
+    if (!(delay > 0) || (msg.sysFlag & 0xc) === 0x4) return msg;
+    const level = Math.min(Math.floor(delay), this.maxDelayLevel);
+    const props = decodeProperties(msg.propertiesString);
+    props.set(MessageConst.PROPERTY_DELAY_TIME_LEVEL, String(level));
+    props.set(MessageConst.PROPERTY_REAL_TOPIC, msg.topic);
+    props.set(MessageConst.PROPERTY_REAL_QUEUE_ID, String(msg.queueId));
+    return {
+      ...msg,
+      topic: SystemTopic.SCHEDULE_TOPIC,
+      queueId: level - 1,
+      propertiesString: encodeProperties(props),
+      tagsCode: Date.now() + (this.delayLevels[level - 1] ?? 0),
+    };
   }
 
   get deps(): BrokerServiceDeps {
@@ -183,7 +220,14 @@ export class BrokerService {
     try {
       msgs = input.batch
         ? this.decodeBatch(input, queueId)
-        : [this.inner(input, queueId, input.propertiesString, input.body)];
+        : [
+            this.toSchedule(
+              this.retryOrDlq(
+                input,
+                this.inner(input, queueId, input.propertiesString, input.body),
+              ),
+            ),
+          ];
     } catch (err) {
       return fail(
         ResponseCode.MESSAGE_ILLEGAL,
@@ -227,6 +271,20 @@ export class BrokerService {
       keys: findProperty(propertiesString, MessageConst.PROPERTY_KEYS),
       uniqKey: findProperty(propertiesString, MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX),
     };
+  }
+
+  /**
+   * A client sending straight to %RETRY%group (ali-ons' fallback when send-back fails) with the
+   * reconsume count at the maximum goes to the DLQ instead, as RocketMQ does.
+   */
+  private retryOrDlq(input: SendInput, msg: MessageExtBrokerInner): MessageExtBrokerInner {
+    if (!input.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) return msg;
+    const group = input.topic.slice(RETRY_GROUP_TOPIC_PREFIX.length);
+    const max = input.maxReconsumeTimes ?? this.d.groups.get(group)?.retryMaxTimes ?? 16;
+    if (input.reconsumeTimes < max) return msg;
+    const topic = dlqTopic(group);
+    if (this.d.topics.createSystemGroupTopic(topic).created) this.d.onTopicsChanged();
+    return { ...msg, topic, queueId: 0 };
   }
 
   /** A batch body: per message TOTALSIZE 4, MAGICCODE 4, BODYCRC 4, FLAG 4, BODY 4+n, PROPERTIES 2+n. */
@@ -475,13 +533,20 @@ export class BrokerService {
         input.originMsgId ?? props.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX) ?? '',
       );
     }
-    const propertiesString = encodeProperties(props);
-    const result = await this.d.store.putMessage({
+    props.set(MessageConst.PROPERTY_RECONSUME_TIME, String(msg.reconsumeTimes + 1));
+    // The retry waits its turn: level 3 + reconsume times (10 s, 30 s, 1 m ... 2 h), clamped.
+    if (!toDlq)
+      props.set(
+        MessageConst.PROPERTY_DELAY_TIME_LEVEL,
+        String(input.delayLevel > 0 ? input.delayLevel : 3 + msg.reconsumeTimes),
+      );
+    else props.delete(MessageConst.PROPERTY_DELAY_TIME_LEVEL);
+    const retry: MessageExtBrokerInner = {
       topic,
       queueId: 0,
       flag: msg.flag,
       body: msg.body,
-      propertiesString,
+      propertiesString: encodeProperties(props),
       tagsCode: tagsHashCode(props.get(MessageConst.PROPERTY_TAGS)),
       sysFlag: msg.sysFlag,
       bornTimestamp: msg.bornTimestamp,
@@ -491,7 +556,8 @@ export class BrokerService {
       preparedTransactionOffset: 0,
       keys: props.get(MessageConst.PROPERTY_KEYS),
       uniqKey: props.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX),
-    });
+    };
+    const result = await this.d.store.putMessage(toDlq ? retry : this.toSchedule(retry));
     const code = putStatusToResponseCode(result.status);
     return code === ResponseCode.SUCCESS ? { code } : fail(code, result.remark ?? result.status);
   }

@@ -67,6 +67,8 @@ export async function launchCluster(
       mappedFileSizeConsumeQueue: 30000 * 20,
       maxHashSlotNum: 10000,
       maxIndexNum: 40000,
+      // Fast delay levels (retries use level 3 + reconsume times) keep retry tests short.
+      messageDelayLevel: Array.from({ length: 18 }, (_v, i) => `${(i + 1) * 50}ms`).join(' '),
     },
     brokerOverrides,
   ]);

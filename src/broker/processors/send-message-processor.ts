@@ -60,6 +60,8 @@ export function registerSendMessageProcessor(server: RemotingServer, service: Br
         flag: h.optInt('flag', 0),
         propertiesString: h.optString('properties') ?? '',
         reconsumeTimes: h.optInt('reconsumeTimes', 0),
+        maxReconsumeTimes:
+          h.optInt('maxReconsumeTimes', -1) >= 0 ? h.optInt('maxReconsumeTimes', -1) : undefined,
         body: req.body ?? Buffer.alloc(0),
         bornHost: bornHostOf(conn),
         batch,

@@ -1,0 +1,146 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { BrokerController } from '../../../src/broker/broker-controller.ts';
+import { resolveBrokerConfigs } from '../../../src/broker/broker-config.ts';
+import { NameServer } from '../../../src/namesrv/name-server.ts';
+import { resolveNamesrvConfig } from '../../../src/namesrv/namesrv-config.ts';
+import { createClient, type MessageView } from '../../../src/client/index.ts';
+import { startCluster, uniqueName } from '../../helpers/start-cluster.ts';
+import { sdkClient, started } from '../../helpers/sdk.ts';
+import { latch } from '../../helpers/latch.ts';
+
+test('a delayed message arrives no earlier than its level and within a second after, on its real topic', async (t) => {
+  const cluster = await startCluster(t, { messageDelayLevel: '100ms 600ms 1s' });
+  const c = sdkClient(t, cluster);
+  const topic = uniqueName('Delay');
+  await cluster.createTopic(topic, 2);
+  const producer = await started(t, c.createProducer({ producerGroup: uniqueName('PID') }));
+  const got = new Map<string, { at: number; message: MessageView }>();
+  const arrived = latch(3, 10000, 'delayed messages');
+  const consumer = c.createPushConsumer({
+    consumerGroup: uniqueName('GID'),
+    consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
+  });
+  consumer.subscribe(topic, '*', (m) => {
+    got.set(m.body.toString(), { at: Date.now(), message: m });
+    arrived.countDown();
+  });
+  await started(t, consumer);
+  const sentAt = Date.now();
+  await producer.send({ topic, body: 'level-2', tags: 'TagD', properties: { DELAY: '2' } });
+  await producer.send({ topic, body: 'clamped', properties: { DELAY: '99' } }); // above the table: the last level (1 s)
+  await producer.send({ topic, body: 'now' });
+  await arrived.done;
+  const l2 = got.get('level-2');
+  assert.ok(l2);
+  const waited = l2.at - sentAt;
+  assert.ok(waited >= 600 && waited < 1600, `level 2 (600 ms) arrived after ${waited} ms`);
+  assert.equal(l2.message.topic, topic);
+  assert.equal(l2.message.tags, 'TagD');
+  assert.equal(l2.message.properties.get('REAL_TOPIC'), undefined);
+  const clamped = (got.get('clamped')?.at ?? 0) - sentAt;
+  assert.ok(clamped >= 1000 && clamped < 2000, `clamped message arrived after ${clamped} ms`);
+  assert.ok((got.get('now')?.at ?? Infinity) - sentAt < 600, 'an undelayed message is not held');
+});
+
+test('delayed messages still pending when the broker stops are delivered after it restarts', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'rmq-delay-restart-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const namesrv = new NameServer(
+    resolveNamesrvConfig([{ listenPort: 0, bindAddress: '127.0.0.1' }]),
+  );
+  await namesrv.start();
+  t.after(() => namesrv.shutdown());
+  const namesrvAddr = `127.0.0.1:${namesrv.port}`;
+  const make = (): BrokerController => {
+    const { broker, store } = resolveBrokerConfigs([
+      {
+        storePathRootDir: root,
+        brokerName: 'broker-d',
+        listenPort: 0,
+        bindAddress: '127.0.0.1',
+        brokerIP1: '127.0.0.1',
+        namesrvAddr,
+        mappedFileSizeCommitLog: 1048576,
+        maxHashSlotNum: 1000,
+        maxIndexNum: 4000,
+        messageDelayLevel: '1500ms',
+      },
+    ]);
+    return new BrokerController(broker, store, pino({ level: 'silent' }));
+  };
+  let broker = make();
+  await broker.start();
+  const topic = uniqueName('DelayRestart');
+  broker.service.createTopic({
+    topicName: topic,
+    readQueueNums: 1,
+    writeQueueNums: 1,
+    perm: 6,
+    topicFilterType: 'SINGLE_TAG',
+    topicSysFlag: 0,
+    order: false,
+    attributes: {},
+  });
+  const c = createClient({ namesrvAddr, clientIP: '127.0.0.1', instanceName: uniqueName('p') });
+  const producer = c.createProducer({ producerGroup: uniqueName('PID') });
+  await producer.start();
+  for (let i = 0; i < 5; i++)
+    await producer.send({ topic, body: `d${i}`, properties: { DELAY: '1' } });
+  await producer.shutdown();
+  await c.shutdown();
+  await broker.shutdown(); // before any is due
+  assert.ok(existsSync(join(root, 'config', 'delayOffset.json')));
+  broker = make();
+  await broker.start();
+  t.after(() => broker.shutdown());
+  const store = broker.store;
+  const deadline = Date.now() + 5000;
+  while (store.getMaxOffsetInQueue(topic, 0) < 5 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  assert.equal(
+    store.getMaxOffsetInQueue(topic, 0),
+    5,
+    'each pending delayed message delivered once',
+  );
+});
+
+test('after maxReconsumeTimes the dead-letter queue holds the message with its original topic and id', async (t) => {
+  const cluster = await startCluster(t);
+  const c = sdkClient(t, cluster);
+  const topic = uniqueName('Dlq');
+  await cluster.createTopic(topic, 1);
+  const producer = await started(t, c.createProducer({ producerGroup: uniqueName('PID') }));
+  const sent = await producer.send({ topic, body: 'always fails', keys: ['k-dlq'] });
+  const group = uniqueName('GID');
+  const attempts: number[] = [];
+  const consumer = c.createPushConsumer({
+    consumerGroup: group,
+    consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
+    maxReconsumeTimes: 3,
+  });
+  consumer.subscribe(topic, '*', (m) => {
+    attempts.push(m.reconsumeTimes);
+    throw new Error('no');
+  });
+  await started(t, consumer);
+  const pull = await started(t, c.createPullConsumer({ consumerGroup: uniqueName('GID') }));
+  const dlq = { topic: `%DLQ%${group}`, brokerName: 'broker-a', queueId: 0 };
+  const deadline = Date.now() + 10000;
+  let dead: MessageView | undefined;
+  while (!dead && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    dead = (await pull.pull(dlq, '*', 0, 1).catch(() => undefined))?.messages[0];
+  }
+  assert.ok(dead, 'the message reached the DLQ');
+  assert.deepEqual(attempts, [0, 1, 2, 3]);
+  assert.equal(dead.topic, topic, 'RETRY_TOPIC keeps the original topic');
+  assert.equal(dead.msgId, sent.msgId);
+  assert.equal(dead.properties.get('ORIGIN_MESSAGE_ID'), sent.msgId);
+  assert.equal(dead.body.toString(), 'always fails');
+  assert.deepEqual(dead.keys, ['k-dlq']);
+});
