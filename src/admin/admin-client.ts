@@ -6,6 +6,7 @@ import { ResponseCode } from '../remoting/protocol/response-code.ts';
 import { MQBrokerError } from '../common/errors/mq-broker-error.ts';
 import { decodeOffsetMessageId } from '../common/message/message-id.ts';
 import { decodeRecord } from '../common/message/message-ext-codec.ts';
+import { encodeProperties } from '../common/message/message-properties.ts';
 import type { MessageExt } from '../common/message/message-ext.ts';
 import type { ClusterInfo, TopicRouteData } from '../common/protocol-data/route-data.ts';
 
@@ -285,6 +286,57 @@ export class AdminClient {
         out.push(decodeRecord(body, p, true));
     }
     return out;
+  }
+
+  /**
+   * Sends a stored message (a dead letter, say) again to its original topic: the RETRY_TOPIC
+   * property when it has one, else its topic. Retry bookkeeping properties are dropped, the id kept.
+   */
+  async resendMessageById(
+    msgId: string,
+    topic?: string,
+  ): Promise<{ target: string; queueId: number; queueOffset: number }> {
+    const m = await this.queryMsgById(msgId);
+    const target = topic ?? m.properties.get('RETRY_TOPIC') ?? m.topic;
+    const props = new Map(m.properties);
+    for (const k of [
+      'RETRY_TOPIC',
+      'RECONSUME_TIME',
+      'DELAY',
+      'REAL_TOPIC',
+      'REAL_QID',
+      'ORIGIN_MESSAGE_ID',
+      'MAX_RECONSUME_TIMES',
+    ])
+      props.delete(k);
+    const route = await this.topicRoute(target);
+    const broker = route.brokerDatas.find((b) => b.brokerAddrs['0']);
+    const addr = broker?.brokerAddrs['0'];
+    if (!addr) throw new Error(`Cannot resend ${msgId}: no master serves topic "${target}"`);
+    const res = await this.call(
+      addr,
+      `Resend ${msgId} to ${target}`,
+      RequestCode.SEND_MESSAGE_V2,
+      {
+        a: 'TOOLS_CONSUMER',
+        b: target,
+        c: 'TBW102',
+        d: '4',
+        e: '-1',
+        f: String(m.sysFlag & ~0x30),
+        g: String(Date.now()),
+        h: String(m.flag),
+        i: encodeProperties(props),
+        j: '0',
+        k: 'false',
+      },
+      m.body,
+    );
+    return {
+      target,
+      queueId: Number(res.extFields?.queueId ?? -1),
+      queueOffset: Number(res.extFields?.queueOffset ?? -1),
+    };
   }
 
   async shutdown(): Promise<void> {

@@ -42,7 +42,8 @@ export const ADMIN_USAGE = `Usage: rmq admin <command> [-n "host:9876;host2:9876
   clusterList
   brokerStatus      -b broker
   queryMsgById      -i offsetMsgId
-  queryMsgByKey     -t topic -k key`;
+  queryMsgByKey     -t topic -k key
+  resendMessageById -i offsetMsgId [-t topic]   (a dead letter goes back to its original topic)`;
 
 /** `rmq admin <command>`: mqadmin's commands and flags. Returns the text to print. */
 export async function runAdmin(args: ParsedArgs, env: NodeJS.ProcessEnv): Promise<string> {
@@ -175,6 +176,10 @@ export async function runAdmin(args: ParsedArgs, env: NodeJS.ProcessEnv): Promis
             m.queueOffset,
           ]),
         ]);
+      }
+      case 'resendMessageById': {
+        const r = await admin.resendMessageById(need(args, 'i', 'msgId'), args.short.get('t'));
+        return `resent to ${r.target}, queue ${r.queueId}, offset ${r.queueOffset}`;
       }
       default:
         throw new UsageError(`unknown admin command "${command}"\n\n${ADMIN_USAGE}`);

@@ -12,6 +12,7 @@ import { createClient, type MessageView } from '../../../src/client/index.ts';
 import { startCluster, uniqueName } from '../../helpers/start-cluster.ts';
 import { sdkClient, started } from '../../helpers/sdk.ts';
 import { latch } from '../../helpers/latch.ts';
+import { AdminClient } from '../../../src/admin/admin-client.ts';
 
 test('a delayed message arrives no earlier than its level and within a second after, on its real topic', async (t) => {
   const cluster = await startCluster(t, { messageDelayLevel: '100ms 600ms 1s' });
@@ -143,4 +144,18 @@ test('after maxReconsumeTimes the dead-letter queue holds the message with its o
   assert.equal(dead.properties.get('ORIGIN_MESSAGE_ID'), sent.msgId);
   assert.equal(dead.body.toString(), 'always fails');
   assert.deepEqual(dead.keys, ['k-dlq']);
+  // rmq admin resendMessageById puts it back on its original topic, same id and body.
+  const admin = new AdminClient({ namesrvAddr: cluster.namesrvAddr });
+  t.after(() => admin.shutdown());
+  const resent = await admin.resendMessageById(dead.offsetMsgId);
+  assert.equal(resent.target, topic);
+  const back = await pull.pull(
+    { topic, brokerName: 'broker-a', queueId: resent.queueId },
+    '*',
+    resent.queueOffset,
+    1,
+  );
+  assert.equal(back.messages[0]?.msgId, sent.msgId);
+  assert.equal(back.messages[0]?.body.toString(), 'always fails');
+  assert.equal(back.messages[0]?.properties.get('RETRY_TOPIC'), undefined);
 });
