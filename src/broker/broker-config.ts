@@ -118,6 +118,11 @@ export const brokerConfigSchema = {
     min: 1,
     doc: 'Most messages one pull returns.',
   },
+  enablePropertyFilter: {
+    type: 'bool',
+    default: false,
+    doc: 'Allow SQL92 subscriptions (evaluated on the broker against message properties).',
+  },
   messageDelayLevel: {
     type: 'string',
     default: DEFAULT_MESSAGE_DELAY_LEVEL,

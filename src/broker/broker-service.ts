@@ -25,6 +25,7 @@ import type { RemotingConnection } from '../remoting/transport/remoting-connecti
 import type { MessageStore } from '../store/message-store.ts';
 import type { MessageFilter } from '../store/api.ts';
 import type { BrokerConfig } from './broker-config.ts';
+import { compileSql92, type Sql92Filter } from './filter/sql92-filter.ts';
 import { getStatusToPullCode, putStatusToResponseCode } from './put-status-mapping.ts';
 import type { TopicConfigManager } from './managers/topic-config-manager.ts';
 import type { SubscriptionGroupManager } from './managers/subscription-group-manager.ts';
@@ -415,23 +416,34 @@ export class BrokerService {
       expression = sub.subString;
       type = sub.expressionType;
     }
-    if (type !== undefined && type !== 'TAG') {
+    let sql: Sql92Filter | undefined;
+    if (type === 'SQL92') {
+      const compiled = this.sql92(expression);
+      if (!('matches' in compiled)) return { ...empty, ...compiled };
+      sql = compiled;
+    } else if (type !== undefined && type !== 'TAG') {
       return {
         ...empty,
         ...fail(
           ResponseCode.SUBSCRIPTION_PARSE_FAILED,
-          `The broker does not support consumer to filter message by ${type} yet`,
+          `Unknown expression type "${type}": expected TAG or SQL92`,
         ),
       };
     }
     if (commit && input.commitOffset !== undefined) {
       this.d.offsets.commit(input.group, input.topic, input.queueId, input.commitOffset);
     }
-    const tags = parseTagExpression(expression);
+    const tags = sql ? undefined : parseTagExpression(expression);
     const codes = tags ? new Set(tags.map((t) => javaStringHash(t))) : undefined;
-    const filter: MessageFilter | undefined = codes
-      ? { isMatchedByConsumeQueue: (code) => codes.has(code) }
-      : undefined;
+    const sqlFilter = sql;
+    const filter: MessageFilter | undefined = sqlFilter
+      ? {
+          isMatchedByConsumeQueue: () => true,
+          isMatchedByCommitLog: (record) => sqlFilter.matches(decodeRecord(record).properties),
+        }
+      : codes
+        ? { isMatchedByConsumeQueue: (code) => codes.has(code) }
+        : undefined;
     const cfg = this.d.config;
     const r = this.d.store.getMessage({
       topic: input.topic,
@@ -456,6 +468,33 @@ export class BrokerService {
     return out;
   }
 
+  private readonly sqlCache = new Map<string, Sql92Filter | Outcome>();
+
+  /** A compiled SQL92 expression, or the refusal: property filtering off, or a parse error. */
+  sql92(expression: string | undefined): Sql92Filter | Outcome {
+    if (!this.d.config.enablePropertyFilter) {
+      return fail(
+        ResponseCode.SYSTEM_ERROR,
+        'The broker does not support consumer to filter message by SQL92 (enablePropertyFilter=false)',
+      );
+    }
+    const text = expression ?? '';
+    let compiled = this.sqlCache.get(text);
+    if (!compiled) {
+      try {
+        compiled = compileSql92(text);
+      } catch (err) {
+        compiled = fail(
+          ResponseCode.SUBSCRIPTION_PARSE_FAILED,
+          `Cannot parse the SQL92 expression "${text}": ${(err as Error).message}`,
+        );
+      }
+      if (this.sqlCache.size > 1000) this.sqlCache.clear();
+      this.sqlCache.set(text, compiled);
+    }
+    return compiled;
+  }
+
   /** QUERY_CONSUMER_OFFSET: the committed offset; 0 for a fresh queue never truncated (as RocketMQ); else not found. */
   queryConsumerOffset(
     group: string,
@@ -478,7 +517,15 @@ export class BrokerService {
     connection: RemotingConnection,
     language: string,
     version: number,
-  ): void {
+  ): Outcome {
+    // A bad SQL92 subscription is refused here, with the parse error, before anything registers.
+    for (const consumer of data.consumerDataSet ?? []) {
+      for (const sub of consumer.subscriptionDataSet ?? []) {
+        if (sub.expressionType !== 'SQL92') continue;
+        const compiled = this.sql92(sub.subString);
+        if (!('matches' in compiled)) return compiled;
+      }
+    }
     const now = Date.now();
     const channel = { clientId: data.clientID, connection, language, version, lastUpdate: now };
     let topicsChanged = false;
@@ -497,6 +544,7 @@ export class BrokerService {
     for (const producer of data.producerDataSet ?? [])
       this.d.producers.register(producer.groupName, channel);
     if (topicsChanged) this.d.onTopicsChanged();
+    return { code: ResponseCode.SUCCESS };
   }
 
   /** CONSUMER_SEND_MSG_BACK: the failed message goes to the group's retry topic, or its DLQ after the max. */

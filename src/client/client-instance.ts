@@ -191,13 +191,13 @@ export class ClientInstance extends EventEmitter<ClientEvents> {
       );
   }
 
-  /** Heartbeat with every producer and consumer group to every known master. */
-  async sendHeartbeatToAllBrokers(): Promise<void> {
+  /** Heartbeat with every producer and consumer group to every known master; returns the refusals. */
+  async sendHeartbeatToAllBrokers(): Promise<Error[]> {
     const producers = [...this.members]
       .filter((m) => m.kind === 'producer')
       .map((m) => ({ groupName: m.group }));
     const consumers = [...this.members].flatMap((m) => (m.consumerData ? [m.consumerData()] : []));
-    if (producers.length === 0 && consumers.length === 0) return;
+    if (producers.length === 0 && consumers.length === 0) return [];
     const body = Buffer.from(
       JSON.stringify({
         clientID: this.clientId,
@@ -205,14 +205,18 @@ export class ClientInstance extends EventEmitter<ClientEvents> {
         consumerDataSet: consumers,
       }),
     );
+    const errors: Error[] = [];
     await Promise.all(
       [...this.brokerAddrs()].map((addr) =>
         this.call(addr, 'Heartbeat', createRequest(RequestCode.HEART_BEAT, 0, {}, body)).catch(
-          (err: unknown) =>
-            this.logger.warn({ err: (err as Error).message, broker: addr }, 'Heartbeat failed'),
+          (err: unknown) => {
+            this.logger.warn({ err: (err as Error).message, broker: addr }, 'Heartbeat failed');
+            errors.push(err instanceof Error ? err : new Error(String(err)));
+          },
         ),
       ),
     );
+    return errors;
   }
 
   private onServerRequest(req: RemotingCommand): RemotingCommand | undefined {

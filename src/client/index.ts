@@ -96,7 +96,7 @@ export type {
   ConsumeResult,
   AllocateStrategy,
 } from './consumer/push-consumer.ts';
-export type { Message, MessageQueue, MessageView } from './message.ts';
+export type { Message, MessageQueue, MessageView, MessageSelector } from './message.ts';
 export { MQClientError, MQBrokerError } from './client-errors.ts';
 export { allocateAveragely } from './rebalance/allocate-averagely.ts';
 export { allocateByCircle } from './rebalance/allocate-by-circle.ts';

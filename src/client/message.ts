@@ -22,6 +22,16 @@ export interface Message {
   flag?: number;
 }
 
+/** What a subscription selects: a tag expression ("*", "TagA || TagB") or a SQL92 expression on properties. */
+export type MessageSelector = string | { type: 'TAG' | 'SQL92'; expression: string };
+
+export function selectorOf(selector: MessageSelector): {
+  type: 'TAG' | 'SQL92';
+  expression: string;
+} {
+  return typeof selector === 'string' ? { type: 'TAG', expression: selector } : selector;
+}
+
 /** A queue of a topic on a broker. */
 export interface MessageQueue {
   topic: string;

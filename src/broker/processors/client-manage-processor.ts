@@ -21,8 +21,8 @@ export function registerClientManageProcessor(
     if (typeof data.clientID !== 'string' || data.clientID === '') {
       return createResponse(req, ResponseCode.SYSTEM_ERROR, 'The heartbeat has no clientID');
     }
-    service.heartbeat(data, conn, req.language, req.version);
-    return createResponse(req, ResponseCode.SUCCESS);
+    const r = service.heartbeat(data, conn, req.language, req.version);
+    return createResponse(req, r.code, r.remark);
   });
 
   server.registerProcessor(RequestCode.UNREGISTER_CLIENT, (req) => {

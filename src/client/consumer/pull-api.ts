@@ -33,6 +33,8 @@ export interface PullRequest {
   group: string;
   queue: MessageQueue;
   expression: string;
+  /** @defaultValue "TAG" */
+  expressionType?: 'TAG' | 'SQL92';
   offset: number;
   maxNums: number;
   /** Hold the pull at the broker up to this long when nothing is there (long polling); 0 = answer at once. */
@@ -65,13 +67,13 @@ export async function pullOnce(client: ClientInstance, r: PullRequest): Promise<
       suspendTimeoutMillis: String(suspend),
       subscription: r.expression,
       subVersion: String(Date.now()),
-      expressionType: 'TAG',
+      expressionType: r.expressionType ?? 'TAG',
     }),
     suspend + client.requestTimeoutMs,
     Object.keys(STATUS_BY_CODE).map(Number),
   );
   const pullStatus = STATUS_BY_CODE[res.code] ?? 'NO_NEW_MSG';
-  const tags = parseTagExpression(r.expression);
+  const tags = r.expressionType === 'SQL92' ? undefined : parseTagExpression(r.expression);
   const all =
     res.body && pullStatus === 'FOUND' ? decodeMessages(res.body, r.queue.brokerName) : [];
   const messages = tags ? all.filter((m) => m.tags !== undefined && tags.includes(m.tags)) : all;

@@ -1,6 +1,6 @@
 import { MQClientError } from '../client-errors.ts';
 import type { ClientInstance, ClientMember } from '../client-instance.ts';
-import type { MessageQueue } from '../message.ts';
+import { selectorOf, type MessageQueue, type MessageSelector } from '../message.ts';
 import {
   fetchConsumeOffset,
   pullOnce,
@@ -24,7 +24,7 @@ export interface PullConsumer {
   fetchSubscribeMessageQueues(topic: string): Promise<MessageQueue[]>;
   pull(
     queue: MessageQueue,
-    expression: string,
+    expression: MessageSelector,
     offset: number,
     maxNums: number,
     options?: PullOptions,
@@ -78,17 +78,19 @@ export class DefaultPullConsumer implements PullConsumer {
 
   async pull(
     queue: MessageQueue,
-    expression: string,
+    expression: MessageSelector,
     offset: number,
     maxNums: number,
     options: PullOptions = {},
   ): Promise<PullResult> {
     this.check();
     this.topics.add(queue.topic);
+    const selector = selectorOf(expression);
     return await pullOnce(this.client, {
       group: this.group,
       queue,
-      expression,
+      expression: selector.expression,
+      expressionType: selector.type,
       offset,
       maxNums,
       ...(options.suspendTimeoutMillis !== undefined

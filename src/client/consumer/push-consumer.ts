@@ -4,9 +4,16 @@ import { join } from 'node:path';
 import { createRequest } from '../../remoting/protocol/remoting-command.ts';
 import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import type { ConsumerData } from '../../common/protocol-data/heartbeat-data.ts';
-import { MQClientError } from '../client-errors.ts';
+import { MQBrokerError, MQClientError } from '../client-errors.ts';
+import { ResponseCode } from '../../remoting/protocol/response-code.ts';
 import type { ClientInstance, ClientMember } from '../client-instance.ts';
-import { messageQueueKey, type MessageQueue, type MessageView } from '../message.ts';
+import {
+  messageQueueKey,
+  selectorOf,
+  type MessageQueue,
+  type MessageSelector,
+  type MessageView,
+} from '../message.ts';
 import { allocateAveragely } from '../rebalance/allocate-averagely.ts';
 import { fetchConsumerIds } from '../rebalance/consumer-ids.ts';
 import { abortable } from '../abortable.ts';
@@ -72,8 +79,11 @@ export interface PushConsumerEvents {
 }
 
 export interface PushConsumer {
-  /** Registers the handler of a topic's messages ("*" or "TagA || TagB"); call before start(). */
-  subscribe(topic: string, expression: string, handler: MessageHandler): void;
+  /**
+   * Registers the handler of a topic's messages: a tag expression ("*", "TagA || TagB") or
+   * `{ type: 'SQL92', expression }` (needs enablePropertyFilter on the broker); call before start().
+   */
+  subscribe(topic: string, selector: MessageSelector, handler: MessageHandler): void;
   start(): Promise<void>;
   /** Stops pulling, waits for running handlers, commits offsets, leaves the group. */
   shutdown(): Promise<void>;
@@ -89,6 +99,7 @@ export interface PushConsumer {
 
 interface Subscription {
   expression: string;
+  type: 'TAG' | 'SQL92';
   handler: MessageHandler;
 }
 
@@ -161,9 +172,10 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
     return this.o.messageModel === 'BROADCASTING';
   }
 
-  subscribe(topic: string, expression: string, handler: MessageHandler): void {
+  subscribe(topic: string, selector: MessageSelector, handler: MessageHandler): void {
     if (this.running) throw new MQClientError('ILLEGAL_ARGUMENT', 'subscribe() before start()');
-    this.subscriptions.set(topic, { expression, handler });
+    const { type, expression } = selectorOf(selector);
+    this.subscriptions.set(topic, { expression, type, handler });
   }
 
   private consumerData(): ConsumerData {
@@ -175,7 +187,7 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
       subscriptionDataSet: [...this.subscriptions].map(([topic, s]) => ({
         topic,
         subString: s.expression,
-        expressionType: 'TAG',
+        expressionType: s.type,
       })),
       unitMode: false,
     };
@@ -188,7 +200,11 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
       // Failed messages come back through the group's retry topic, handled by the original topic's handler.
       const retry = RETRY_PREFIX + this.o.consumerGroup;
       if (!this.subscriptions.has(retry)) {
-        this.subscriptions.set(retry, { expression: '*', handler: (m) => this.dispatch(m) });
+        this.subscriptions.set(retry, {
+          expression: '*',
+          type: 'TAG',
+          handler: (m) => this.dispatch(m),
+        });
       }
     } else {
       this.localOffsets = new LocalOffsetStore(
@@ -207,7 +223,17 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
     this.running = true;
     for (const topic of this.subscriptions.keys())
       await this.client.route(topic).catch(() => undefined);
-    await this.client.sendHeartbeatToAllBrokers();
+    const refused = (await this.client.sendHeartbeatToAllBrokers()).find(
+      (e) =>
+        e instanceof MQBrokerError && e.responseCode === ResponseCode.SUBSCRIPTION_PARSE_FAILED,
+    );
+    if (refused) {
+      // A broker refused a subscription (a bad SQL92 expression): start() fails with its reason.
+      this.running = false;
+      await this.client.unregister(this.member);
+      if (this.ownsClient) await this.client.shutdown();
+      throw refused;
+    }
     this.timers.push(
       setInterval(() => void this.persistOffsets(), this.o.persistConsumerOffsetInterval),
       setInterval(() => void this.rebalance(), this.o.rebalanceInterval),
@@ -385,6 +411,7 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
             group: this.o.consumerGroup,
             queue: pq.queue,
             expression: sub?.expression ?? '*',
+            expressionType: sub?.type ?? 'TAG',
             offset,
             maxNums: this.o.pullBatchSize,
             suspendTimeoutMillis: this.o.brokerSuspendMaxTimeMillis,

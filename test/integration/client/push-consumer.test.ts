@@ -12,6 +12,7 @@ import {
 import { sdkClient } from '../../helpers/sdk.ts';
 import { startCluster, uniqueName, type TestCluster } from '../../helpers/start-cluster.ts';
 import { latch } from '../../helpers/latch.ts';
+import { MQBrokerError } from '../../../src/client/index.ts';
 
 const client = sdkClient;
 
@@ -242,4 +243,63 @@ test('a slow handler does not make a push consumer hold more than its per-queue 
   );
   assert.ok(stats.cachedBytes <= (50 + 16) * 8 * 1024, `held ${stats.cachedBytes} bytes`);
   release();
+});
+
+test('a SQL92 subscription receives only messages whose properties match; a bad expression is refused with its parse error', async (t) => {
+  const cluster = await startCluster(t, { enablePropertyFilter: true });
+  const topic = uniqueName('PushSql');
+  await cluster.createTopic(topic, 2);
+  const c = client(t, cluster);
+  const producer = c.createProducer({ producerGroup: uniqueName('PID') });
+  await producer.start();
+  t.after(() => producer.shutdown());
+  for (let i = 0; i < 20; i++) {
+    await producer.send({
+      topic,
+      body: `s${i}`,
+      tags: i % 2 ? 'odd' : 'even',
+      properties: { amount: String(i * 10), region: i < 10 ? 'eu-west' : 'us-east' },
+    });
+  }
+  const got: string[] = [];
+  const expected = ['s12', 's14', 's16', 's18'];
+  const all = latch(expected.length, 20000, 'SQL92 matches');
+  const consumer = pushConsumer(t, cluster, { consumerGroup: uniqueName('GID') });
+  consumer.subscribe(
+    topic,
+    { type: 'SQL92', expression: "amount > 100 AND region STARTSWITH 'us' AND TAGS = 'even'" },
+    (m) => {
+      got.push(m.body.toString());
+      all.countDown();
+    },
+  );
+  await consumer.start();
+  await all.done;
+  // One more that matches proves everything in between was examined and skipped.
+  const marker = latch(1, 20000, 'marker');
+  const before = got.length;
+  await producer.send({
+    topic,
+    body: 'marker',
+    tags: 'even',
+    properties: { amount: '1000', region: 'us' },
+  });
+  while (!got.includes('marker')) {
+    await new Promise((r) => setTimeout(r, 20));
+    if (got.includes('marker')) marker.countDown();
+    if (got.length > before + 1) break;
+  }
+  assert.deepEqual(got.sort(), [...expected, 'marker'].sort());
+  const bad = c.createPushConsumer({
+    consumerGroup: uniqueName('GID'),
+    consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
+  });
+  bad.subscribe(topic, { type: 'SQL92', expression: 'amount >' }, () => undefined);
+  await assert.rejects(
+    bad.start(),
+    (e: unknown) =>
+      e instanceof MQBrokerError &&
+      e.responseCode === 23 &&
+      /SQL92 expression "amount >".*ends too early/.test(e.remark),
+  );
 });
