@@ -118,6 +118,24 @@ export const brokerConfigSchema = {
     min: 1,
     doc: 'Most messages one pull returns.',
   },
+  transactionTimeOut: {
+    type: 'int',
+    default: 6000,
+    min: 0,
+    doc: 'ms a half message waits for its outcome before the broker asks the producer (check-back).',
+  },
+  transactionCheckInterval: {
+    type: 'int',
+    default: 30000,
+    min: 10,
+    doc: 'ms between transaction check-back scans.',
+  },
+  transactionCheckMax: {
+    type: 'int',
+    default: 15,
+    min: 1,
+    doc: 'Check-backs before an unresolved half message goes to TRANS_CHECK_MAX_TIME_TOPIC.',
+  },
   enablePropertyFilter: {
     type: 'bool',
     default: false,

@@ -19,6 +19,8 @@ import { ProducerManager } from './managers/producer-manager.ts';
 import { PullRequestHoldService } from './services/pull-request-hold-service.ts';
 import { NamesrvRegistrationService } from './services/namesrv-registration-service.ts';
 import { ScheduleMessageService } from './services/schedule-message-service.ts';
+import { TransactionService } from './services/transaction-service.ts';
+import { registerEndTransactionProcessor } from './processors/end-transaction-processor.ts';
 import { registerSendMessageProcessor } from './processors/send-message-processor.ts';
 import { registerPullMessageProcessor } from './processors/pull-message-processor.ts';
 import { registerClientManageProcessor } from './processors/client-manage-processor.ts';
@@ -43,6 +45,7 @@ export class BrokerController {
   private timers: NodeJS.Timeout[] = [];
   private host = '127.0.0.1';
   private readonly schedule: ScheduleMessageService;
+  private readonly transactions: TransactionService;
   readonly locks = new RebalanceLockManager();
 
   constructor(config: BrokerConfig, storeConfig: StoreConfig, logger?: Logger) {
@@ -64,6 +67,14 @@ export class BrokerController {
     const consumers = new ConsumerManager(this.logger, (group) =>
       this.notifyConsumerIdsChanged(group),
     );
+    const producers = new ProducerManager();
+    this.transactions = new TransactionService(
+      this.store,
+      producers,
+      config,
+      () => this.deps.storeHost,
+      this.logger,
+    );
     this.deps = {
       config,
       store: this.store,
@@ -71,7 +82,8 @@ export class BrokerController {
       groups: new SubscriptionGroupManager(root),
       offsets: new ConsumerOffsetManager(root),
       consumers,
-      producers: new ProducerManager(),
+      producers,
+      transactions: this.transactions,
       hold,
       storeHost: encodeSocketAddress('127.0.0.1', config.listenPort),
       logger: this.logger,
@@ -98,6 +110,7 @@ export class BrokerController {
     registerQueryMessageProcessor(this.server, this.service);
     registerAdminBrokerProcessor(this.server, this.service);
     registerQueueLockProcessor(this.server, this.locks);
+    registerEndTransactionProcessor(this.server, this.transactions);
     this.client = new RemotingClient({ logger: this.logger });
     this.registration = new NamesrvRegistrationService({
       client: this.client,
@@ -152,6 +165,7 @@ export class BrokerController {
     deps.groups.load();
     deps.offsets.load();
     this.schedule.start();
+    this.transactions.start();
     await this.server.start();
     this.host =
       config.brokerIP1 ||
@@ -189,6 +203,7 @@ export class BrokerController {
     await this.server.shutdown();
     await this.client.shutdown();
     this.schedule.shutdown();
+    this.transactions.shutdown();
     this.deps.offsets.persist(true);
     await this.store.shutdown();
     this.logger.info('Broker stopped');

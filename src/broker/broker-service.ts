@@ -26,6 +26,7 @@ import type { MessageStore } from '../store/message-store.ts';
 import type { MessageFilter } from '../store/api.ts';
 import type { BrokerConfig } from './broker-config.ts';
 import { compileSql92, type Sql92Filter } from './filter/sql92-filter.ts';
+import type { TransactionService } from './services/transaction-service.ts';
 import { getStatusToPullCode, putStatusToResponseCode } from './put-status-mapping.ts';
 import type { TopicConfigManager } from './managers/topic-config-manager.ts';
 import type { SubscriptionGroupManager } from './managers/subscription-group-manager.ts';
@@ -103,6 +104,8 @@ export interface BrokerServiceDeps {
   logger: Logger;
   /** Topic configs changed: tell the name servers now rather than at the next heartbeat. */
   onTopicsChanged: () => void;
+  /** Half messages for transactional sends. */
+  transactions: TransactionService;
 }
 
 const fail = (code: number, remark: string): Outcome => ({ code, remark });
@@ -221,14 +224,7 @@ export class BrokerService {
     try {
       msgs = input.batch
         ? this.decodeBatch(input, queueId)
-        : [
-            this.toSchedule(
-              this.retryOrDlq(
-                input,
-                this.inner(input, queueId, input.propertiesString, input.body),
-              ),
-            ),
-          ];
+        : [this.prepare(input, this.inner(input, queueId, input.propertiesString, input.body))];
     } catch (err) {
       return fail(
         ResponseCode.MESSAGE_ILLEGAL,
@@ -272,6 +268,19 @@ export class BrokerService {
       keys: findProperty(propertiesString, MessageConst.PROPERTY_KEYS),
       uniqKey: findProperty(propertiesString, MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX),
     };
+  }
+
+  /** Where a single send really goes: a half message, a delay queue, the DLQ, or its topic. */
+  private prepare(input: SendInput, msg: MessageExtBrokerInner): MessageExtBrokerInner {
+    const prepared =
+      (input.sysFlag & 0xc) === 0x4 ||
+      findProperty(msg.propertiesString, MessageConst.PROPERTY_TRANSACTION_PREPARED) === 'true';
+    if (prepared)
+      return this.d.transactions.toHalf(
+        { ...msg, sysFlag: (msg.sysFlag & ~0xc) | 0x4 },
+        input.producerGroup,
+      );
+    return this.toSchedule(this.retryOrDlq(input, msg));
   }
 
   /**

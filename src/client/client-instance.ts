@@ -7,6 +7,7 @@ import { RequestCode } from '../remoting/protocol/request-code.ts';
 import { ResponseCode } from '../remoting/protocol/response-code.ts';
 import type { TopicRouteData } from '../common/protocol-data/route-data.ts';
 import type { ConsumerData } from '../common/protocol-data/heartbeat-data.ts';
+import { decodeRecord } from '../common/message/message-ext-codec.ts';
 import { MQClientError, responseError } from './client-errors.ts';
 import { routeInfo, type TopicRouteInfo } from './route/topic-route-cache.ts';
 import type { ClientOptions } from './client-options.ts';
@@ -22,6 +23,8 @@ export interface ClientMember {
   topics(): string[];
   /** Called when a broker says the group's membership changed. */
   onConsumerIdsChanged?: () => void;
+  /** Transaction producers answer a broker's check-back (CHECK_TRANSACTION_STATE). */
+  onCheckTransaction?: (request: RemotingCommand, brokerAddr: string) => void;
 }
 
 function firstIPv4(): string {
@@ -74,7 +77,7 @@ export class ClientInstance extends EventEmitter<ClientEvents> {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 3000;
     this.remoting = new RemotingClient({
       logger: this.logger,
-      onRequest: (req) => this.onServerRequest(req),
+      onRequest: (req, conn) => this.onServerRequest(req, conn.remoteAddress),
       onConnected: (addr) => this.emit('connectionUp', addr),
       onDisconnected: (addr) => this.emit('connectionDown', addr),
     });
@@ -219,7 +222,13 @@ export class ClientInstance extends EventEmitter<ClientEvents> {
     return errors;
   }
 
-  private onServerRequest(req: RemotingCommand): RemotingCommand | undefined {
+  private onServerRequest(req: RemotingCommand, brokerAddr: string): RemotingCommand | undefined {
+    if (req.code === RequestCode.CHECK_TRANSACTION_STATE) {
+      const group = req.body ? decodeRecord(req.body).properties.get('PGROUP') : undefined;
+      for (const m of this.members)
+        if (m.kind === 'producer' && m.group === group) m.onCheckTransaction?.(req, brokerAddr);
+      return undefined;
+    }
     if (req.code === RequestCode.NOTIFY_CONSUMER_IDS_CHANGED) {
       const group = req.extFields?.consumerGroup;
       for (const m of this.members) if (m.group === group) m.onConsumerIdsChanged?.();

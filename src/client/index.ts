@@ -13,6 +13,11 @@ import {
 import type { ClientOptions } from './client-options.ts';
 import { DefaultProducer, type Producer, type ProducerOptions } from './producer/producer.ts';
 import {
+  DefaultTransactionProducer,
+  type TransactionProducer,
+  type TransactionProducerOptions,
+} from './producer/transaction-producer.ts';
+import {
   DefaultLitePullConsumer,
   type LitePullConsumer,
   type LitePullConsumerOptions,
@@ -26,6 +31,7 @@ import {
 export interface Client {
   readonly clientId: string;
   createProducer(options: ProducerOptions): Producer;
+  createTransactionProducer(options: TransactionProducerOptions): TransactionProducer;
   createPullConsumer(options: PullConsumerOptions): PullConsumer;
   createPushConsumer(options: PushConsumerOptions): PushConsumer;
   createLitePullConsumer(options: LitePullConsumerOptions): LitePullConsumer;
@@ -40,6 +46,7 @@ export function createClient(options: ClientOptions): Client {
   return {
     clientId: instance.clientId,
     createProducer: (o) => new DefaultProducer(instance, o, false),
+    createTransactionProducer: (o) => new DefaultTransactionProducer(instance, o, false),
     createPullConsumer: (o) => new DefaultPullConsumer(instance, o, false),
     createPushConsumer: (o) => new DefaultPushConsumer(instance, o, false),
     createLitePullConsumer: (o) => new DefaultLitePullConsumer(instance, o, false),
@@ -84,6 +91,13 @@ export type {
   QueueSelector,
 } from './producer/producer.ts';
 export { shardingKeySelector } from './producer/producer.ts';
+export type {
+  TransactionProducer,
+  TransactionProducerOptions,
+  TransactionListener,
+  TransactionSendResult,
+  LocalTransactionState,
+} from './producer/transaction-producer.ts';
 export type { PullConsumer, PullConsumerOptions, PullOptions } from './consumer/pull-consumer.ts';
 export type { PullResult, PullStatus } from './consumer/pull-api.ts';
 export type { LitePullConsumer, LitePullConsumerOptions } from './consumer/lite-pull-consumer.ts';

@@ -108,7 +108,12 @@ export class DefaultProducer implements Producer {
   private nextQueue = Math.floor(Math.random() * 1000);
   private running = false;
 
-  constructor(client: ClientInstance, options: ProducerOptions, ownsClient: boolean) {
+  constructor(
+    client: ClientInstance,
+    options: ProducerOptions,
+    ownsClient: boolean,
+    memberExtras: Partial<ClientMember> = {},
+  ) {
     if (!options.producerGroup)
       throw new MQClientError('ILLEGAL_ARGUMENT', 'producerGroup is required');
     this.client = client;
@@ -128,14 +133,17 @@ export class DefaultProducer implements Producer {
       kind: 'producer',
       group: options.producerGroup,
       topics: () => [...this.topics],
+      ...memberExtras,
     };
   }
 
-  start(): Promise<void> {
+  /** Registers with the brokers at once (learning them through the default topic's route). */
+  async start(): Promise<void> {
     this.client.register(this.member);
     this.client.start();
     this.running = true;
-    return Promise.resolve();
+    await this.client.route(this.o.createTopicKey).catch(() => undefined);
+    await this.client.sendHeartbeatToAllBrokers();
   }
 
   async shutdown(): Promise<void> {
