@@ -27,6 +27,7 @@ import type { MessageFilter } from '../store/api.ts';
 import type { BrokerConfig } from './broker-config.ts';
 import { compileSql92, type Sql92Filter } from './filter/sql92-filter.ts';
 import type { TransactionService } from './services/transaction-service.ts';
+import { restoreForAppend } from './stored-message.ts';
 import { getStatusToPullCode, putStatusToResponseCode } from './put-status-mapping.ts';
 import type { TopicConfigManager } from './managers/topic-config-manager.ts';
 import type { SubscriptionGroupManager } from './managers/subscription-group-manager.ts';
@@ -598,22 +599,16 @@ export class BrokerService {
         String(input.delayLevel > 0 ? input.delayLevel : 3 + msg.reconsumeTimes),
       );
     else props.delete(MessageConst.PROPERTY_DELAY_TIME_LEVEL);
-    const retry: MessageExtBrokerInner = {
-      topic,
-      queueId: 0,
-      flag: msg.flag,
-      body: msg.body,
-      propertiesString: encodeProperties(props),
-      tagsCode: tagsHashCode(props.get(MessageConst.PROPERTY_TAGS)),
-      sysFlag: msg.sysFlag,
-      bornTimestamp: msg.bornTimestamp,
-      bornHost: record.subarray(48, 48 + (msg.sysFlag & 0x10 ? 20 : 8)),
-      storeHost: this.d.storeHost,
-      reconsumeTimes: msg.reconsumeTimes + 1,
-      preparedTransactionOffset: 0,
-      keys: props.get(MessageConst.PROPERTY_KEYS),
-      uniqKey: props.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX),
-    };
+    const retry = restoreForAppend(
+      record,
+      msg,
+      props,
+      this.d.storeHost,
+      { topic, queueId: 0 },
+      {
+        reconsumeTimes: msg.reconsumeTimes + 1,
+      },
+    );
     const result = await this.d.store.putMessage(toDlq ? retry : this.toSchedule(retry));
     const code = putStatusToResponseCode(result.status);
     return code === ResponseCode.SUCCESS ? { code } : fail(code, result.remark ?? result.status);

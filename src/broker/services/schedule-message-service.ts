@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { decodeRecord } from '../../common/message/message-ext-codec.ts';
+import { decodeRecord, recordLayout } from '../../common/message/message-ext-codec.ts';
+import { restoreForAppend } from '../stored-message.ts';
 import { MessageConst } from '../../common/message/message-const.ts';
-import { encodeProperties } from '../../common/message/message-properties.ts';
-import { tagsHashCode } from '../../common/message/java-hash.ts';
 import { SystemTopic } from '../../common/constants/topic-validator.ts';
 import { PutMessageStatus } from '../../store/api.ts';
 import type { MessageStore } from '../../store/message-store.ts';
@@ -104,25 +103,22 @@ export class ScheduleMessageService {
           props.delete(MessageConst.PROPERTY_DELAY_TIME_LEVEL);
           props.delete(MessageConst.PROPERTY_REAL_TOPIC);
           props.delete(MessageConst.PROPERTY_REAL_QUEUE_ID);
-          const put = await this.store.putMessage({
-            topic,
-            queueId,
-            flag: msg.flag,
-            body: msg.body,
-            propertiesString: encodeProperties(props),
-            tagsCode: tagsHashCode(props.get(MessageConst.PROPERTY_TAGS)),
-            sysFlag: msg.sysFlag,
-            bornTimestamp: msg.bornTimestamp,
-            bornHost: record.subarray(48, 48 + (msg.sysFlag & 0x10 ? 20 : 8)),
-            storeHost: record.subarray(
-              msg.sysFlag & 0x10 ? 68 : 56,
-              (msg.sysFlag & 0x10 ? 68 : 56) + (msg.sysFlag & 0x20 ? 20 : 8),
+          const storeHostAt = recordLayout(msg.sysFlag);
+          const put = await this.store.putMessage(
+            restoreForAppend(
+              record,
+              msg,
+              props,
+              record.subarray(
+                storeHostAt.storeHost,
+                storeHostAt.storeHost + storeHostAt.storeHostLength,
+              ),
+              {
+                topic,
+                queueId,
+              },
             ),
-            reconsumeTimes: msg.reconsumeTimes,
-            preparedTransactionOffset: 0,
-            keys: props.get(MessageConst.PROPERTY_KEYS),
-            uniqKey: props.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX),
-          });
+          );
           if (
             put.status !== PutMessageStatus.PUT_OK &&
             put.status !== PutMessageStatus.FLUSH_DISK_TIMEOUT

@@ -6,6 +6,7 @@ import { decodeProperties, encodeProperties } from '../../common/message/message
 import { tagsHashCode } from '../../common/message/java-hash.ts';
 import { createOffsetMessageId } from '../../common/message/message-id.ts';
 import { SystemTopic } from '../../common/constants/topic-validator.ts';
+import { restoreForAppend } from '../stored-message.ts';
 import { createRequest } from '../../remoting/protocol/remoting-command.ts';
 import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import { PutMessageStatus, type PutMessageResult } from '../../store/api.ts';
@@ -120,22 +121,17 @@ export class TransactionService {
     ]) {
       props.delete(k);
     }
-    return {
-      topic: realTopic,
-      queueId,
-      flag: half.flag,
-      body: half.body,
-      propertiesString: encodeProperties(props),
-      tagsCode: tagsHashCode(props.get(MessageConst.PROPERTY_TAGS)),
-      sysFlag: (half.sysFlag & ~0xc) | TransactionOutcome.COMMIT,
-      bornTimestamp: half.bornTimestamp,
-      bornHost: record.subarray(48, 48 + (half.sysFlag & 0x10 ? 20 : 8)),
-      storeHost: this.storeHost(),
-      reconsumeTimes: half.reconsumeTimes,
-      preparedTransactionOffset: half.commitLogOffset,
-      keys: props.get(MessageConst.PROPERTY_KEYS),
-      uniqKey: props.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX),
-    };
+    return restoreForAppend(
+      record,
+      half,
+      props,
+      this.storeHost(),
+      { topic: realTopic, queueId },
+      {
+        sysFlag: (half.sysFlag & ~0xc) | TransactionOutcome.COMMIT,
+        preparedTransactionOffset: half.commitLogOffset,
+      },
+    );
   }
 
   private async markResolved(halfOffset: number): Promise<void> {
