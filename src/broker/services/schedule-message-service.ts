@@ -17,7 +17,8 @@ const RETRY_AFTER_FAILURE_MS = 1000;
  * SCHEDULE_TOPIC_XXXX, in store-time order, so a level is due in order. The service reads each
  * queue from its persisted offset (`config/delayOffset.json`), moves due messages back to their
  * real topic and queue, and sleeps until the next one is due. Offsets advance only after the
- * message is stored again: a restart repeats at most the last deliveries (at-least-once).
+ * message is stored again, and are written after each run that moved them: a restart repeats at
+ * most the deliveries of the run cut off (at-least-once).
  */
 export class ScheduleMessageService {
   private readonly store: MessageStore;
@@ -70,6 +71,7 @@ export class ScheduleMessageService {
   private async deliver(level: number): Promise<void> {
     if (this.stopped || this.running.has(level)) return;
     this.running.add(level);
+    const startedAt = this.offsets.get(level);
     try {
       const delay = this.delays[level - 1] ?? 0;
       let offset = this.offsets.get(level) ?? 0;
@@ -141,6 +143,9 @@ export class ScheduleMessageService {
       this.schedule(level, RETRY_AFTER_FAILURE_MS);
     } finally {
       this.running.delete(level);
+      // Progress goes to disk after every run that moved it: a crash repeats at most what was
+      // delivered since (one small atomic write per run, not per message).
+      if (this.offsets.get(level) !== startedAt) this.persist();
     }
   }
 
