@@ -115,6 +115,29 @@ async function main(): Promise<void> {
     );
     const batchRate = Math.round((sentBatches * 32) / ((performance.now() - tb) / 1000));
 
+    // Transactions: half message + local transaction (a no-op commit) + END_TRANSACTION, 32 in flight.
+    const tx = client.createTransactionProducer({
+      producerGroup: 'PID_sdk_bench_tx',
+      transactionListener: {
+        executeLocalTransaction: () => 'COMMIT_MESSAGE',
+        checkLocalTransaction: () => 'COMMIT_MESSAGE',
+      },
+    });
+    await tx.start();
+    const txCount = quick ? 5000 : 20000;
+    const tt = performance.now();
+    let txIssued = 0;
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (txIssued < txCount && performance.now() - tt < 30000) {
+          txIssued++;
+          await tx.sendMessageInTransaction({ topic: TOPIC, body: BODY });
+        }
+      }),
+    );
+    const txRate = Math.round(txIssued / ((performance.now() - tt) / 1000));
+    await tx.shutdown();
+
     const result = {
       sdk_send1_msgs_s: p1.rate,
       sdk_send1_p50_us: percentile(p1.lat, 50),
@@ -123,6 +146,7 @@ async function main(): Promise<void> {
       sdk_send32_p50_us: percentile(p32.lat, 50),
       sdk_send32_p99_us: percentile(p32.lat, 99),
       sdk_batch32_msgs_s: batchRate,
+      transactions_s: txRate,
       e2e_1k_p50_us: e2e1k.p50,
       e2e_1k_p99_us: e2e1k.p99,
       e2e_1k_received: e2e1k.count,
@@ -144,6 +168,10 @@ async function main(): Promise<void> {
       [
         'SDK batch send, 32 per batch, 8 in flight',
         `${result.sdk_batch32_msgs_s.toLocaleString()} msgs/s`,
+      ],
+      [
+        'transactions (half + commit), 32 in flight',
+        `${result.transactions_s.toLocaleString()} tx/s`,
       ],
       [
         'send -> handler at 1k msgs/s',
