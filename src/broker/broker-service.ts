@@ -8,6 +8,7 @@ import {
   findProperty,
 } from '../common/message/message-properties.ts';
 import { parseDelayLevels } from '../common/constants/delay-levels.ts';
+import { MessageSysFlag, transactionType } from '../common/constants/message-sys-flag.ts';
 import { javaStringHash, tagsHashCode } from '../common/message/java-hash.ts';
 import { isReadable, isWriteable, PermName } from '../common/constants/perm-name.ts';
 import { newTopicConfig, type TopicConfig } from '../common/protocol-data/route-data.ts';
@@ -139,7 +140,8 @@ export class BrokerService {
     const delay = Number(
       findProperty(msg.propertiesString, MessageConst.PROPERTY_DELAY_TIME_LEVEL) ?? 0,
     );
-    if (!(delay > 0) || (msg.sysFlag & 0xc) === 0x4) return msg;
+    if (!(delay > 0) || transactionType(msg.sysFlag) === MessageSysFlag.TRANSACTION_PREPARED_TYPE)
+      return msg;
     const level = Math.min(Math.floor(delay), this.maxDelayLevel);
     const props = decodeProperties(msg.propertiesString);
     props.set(MessageConst.PROPERTY_DELAY_TIME_LEVEL, String(level));
@@ -274,11 +276,11 @@ export class BrokerService {
   /** Where a single send really goes: a half message, a delay queue, the DLQ, or its topic. */
   private prepare(input: SendInput, msg: MessageExtBrokerInner): MessageExtBrokerInner {
     const prepared =
-      (input.sysFlag & 0xc) === 0x4 ||
+      transactionType(input.sysFlag) === MessageSysFlag.TRANSACTION_PREPARED_TYPE ||
       findProperty(msg.propertiesString, MessageConst.PROPERTY_TRANSACTION_PREPARED) === 'true';
     if (prepared)
       return this.d.transactions.toHalf(
-        { ...msg, sysFlag: (msg.sysFlag & ~0xc) | 0x4 },
+        { ...msg, sysFlag: (msg.sysFlag & ~0xc) | MessageSysFlag.TRANSACTION_PREPARED_TYPE },
         input.producerGroup,
       );
     return this.toSchedule(this.retryOrDlq(input, msg));

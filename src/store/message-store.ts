@@ -13,7 +13,7 @@ import {
   type EncodedLengths,
 } from '../common/message/message-ext-codec.ts';
 import type { MessageExtBrokerInner } from '../common/message/message-ext.ts';
-import { createOffsetMessageId } from '../common/message/message-id.ts';
+import { offsetMessageIdOf, offsetMessageIdPrefix } from '../common/message/message-id.ts';
 import { MessageConst } from '../common/message/message-const.ts';
 import { tagsHashCode } from '../common/message/java-hash.ts';
 import { MagicCode } from '../common/constants/magic-code.ts';
@@ -107,6 +107,8 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
   private cqFlushInFlight: Promise<void> | undefined;
   private recovery: RecoveryReport | undefined;
   private allocator: SegmentAllocator | undefined;
+  private idHost: Uint8Array | undefined;
+  private idPrefix = '';
 
   constructor(options: MessageStoreOptions) {
     this.options = options;
@@ -238,6 +240,15 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
     return new Promise((resolve) => this.append(msgs, lengths, resolve));
   }
 
+  /** Hex of the store host for message ids, recomputed only when the host buffer changes. */
+  private hostPrefix(storeHost: Uint8Array): string {
+    if (storeHost !== this.idHost) {
+      this.idHost = storeHost;
+      this.idPrefix = offsetMessageIdPrefix(storeHost);
+    }
+    return this.idPrefix;
+  }
+
   private checkWritable(): PutMessageResult | undefined {
     if (!this.running) {
       return {
@@ -328,7 +339,7 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
         if (wroteOffset < 0) wroteOffset = offset;
         endOffset = offset + len.total;
         wroteBytes += len.total;
-        msgIds.push(createOffsetMessageId(msg.storeHost, offset));
+        msgIds.push(offsetMessageIdOf(this.hostPrefix(msg.storeHost), offset));
       }
     } catch (err) {
       this.logger.error({ err }, 'Append failed');

@@ -7,10 +7,6 @@ import {
 import { PermName } from '../../common/constants/perm-name.ts';
 import { readJsonFile, writeJsonFile } from './json-file.ts';
 
-/** RocketMQ's default topic: routes clients to a broker that may auto-create a new topic. */
-export const AUTO_CREATE_TOPIC_KEY_TOPIC = 'TBW102';
-export const SELF_TEST_TOPIC = 'SELF_TEST_TOPIC';
-
 interface TopicsFile {
   topicConfigTable: Record<string, TopicConfig>;
   dataVersion: DataVersion;

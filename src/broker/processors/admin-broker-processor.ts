@@ -1,4 +1,4 @@
-import { createResponse } from '../../remoting/protocol/remoting-command.ts';
+import { createResponse, jsonResponse } from '../../remoting/protocol/remoting-command.ts';
 import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import { ResponseCode } from '../../remoting/protocol/response-code.ts';
 import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
@@ -10,8 +10,6 @@ import {
 } from '../managers/subscription-group-manager.ts';
 import type { BrokerService } from '../broker-service.ts';
 import { parseJsonBody } from './json-body.ts';
-
-const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v), 'utf8');
 
 /** Parses mqadmin's attribute syntax: "+key=value,+key2=value2" (a leading "-" deletes). */
 function parseAttributes(
@@ -61,16 +59,10 @@ export function registerAdminBrokerProcessor(server: RemotingServer, service: Br
   });
 
   server.registerProcessor(RequestCode.GET_ALL_TOPIC_CONFIG, (req) =>
-    createResponse(
-      req,
-      ResponseCode.SUCCESS,
-      undefined,
-      undefined,
-      json({
-        topicConfigTable: Object.fromEntries(topics.all().map((t) => [t.topicName, t])),
-        dataVersion: topics.version,
-      }),
-    ),
+    jsonResponse(req, {
+      topicConfigTable: Object.fromEntries(topics.all().map((t) => [t.topicName, t])),
+      dataVersion: topics.version,
+    }),
   );
 
   server.registerProcessor(RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, (req) => {
@@ -89,15 +81,9 @@ export function registerAdminBrokerProcessor(server: RemotingServer, service: Br
   });
 
   server.registerProcessor(RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, (req) =>
-    createResponse(
-      req,
-      ResponseCode.SUCCESS,
-      undefined,
-      undefined,
-      json({
-        subscriptionGroupTable: Object.fromEntries(groups.all().map((g) => [g.groupName, g])),
-      }),
-    ),
+    jsonResponse(req, {
+      subscriptionGroupTable: Object.fromEntries(groups.all().map((g) => [g.groupName, g])),
+    }),
   );
 
   server.registerProcessor(RequestCode.DELETE_SUBSCRIPTIONGROUP, (req) => {
@@ -128,13 +114,7 @@ export function registerAdminBrokerProcessor(server: RemotingServer, service: Br
         });
       }
     }
-    return createResponse(
-      req,
-      ResponseCode.SUCCESS,
-      undefined,
-      undefined,
-      json({ offsetTable, consumeTps: 0 }),
-    );
+    return jsonResponse(req, { offsetTable, consumeTps: 0 });
   });
 
   server.registerProcessor(RequestCode.GET_TOPIC_STATS_INFO, (req) => {
@@ -151,7 +131,7 @@ export function registerAdminBrokerProcessor(server: RemotingServer, service: Br
         lastUpdateTimestamp: max > 0 ? (store.getMessageStoreTimeStamp(topic, q, max - 1) ?? 0) : 0,
       });
     }
-    return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, json({ offsetTable }));
+    return jsonResponse(req, { offsetTable });
   });
 
   server.registerProcessor(RequestCode.GET_CONSUMER_CONNECTION_LIST, (req) => {
@@ -163,24 +143,18 @@ export function registerAdminBrokerProcessor(server: RemotingServer, service: Br
         ResponseCode.CONSUMER_NOT_ONLINE,
         `the consumer group[${group}] not online`,
       );
-    return createResponse(
-      req,
-      ResponseCode.SUCCESS,
-      undefined,
-      undefined,
-      json({
-        connectionSet: [...info.channels.values()].map((c) => ({
-          clientId: c.clientId,
-          clientAddr: c.connection.remoteAddress,
-          language: c.language,
-          version: c.version,
-        })),
-        subscriptionTable: Object.fromEntries(info.subscriptions),
-        consumeType: info.consumeType,
-        messageModel: info.messageModel,
-        consumeFromWhere: info.consumeFromWhere,
-      }),
-    );
+    return jsonResponse(req, {
+      connectionSet: [...info.channels.values()].map((c) => ({
+        clientId: c.clientId,
+        clientAddr: c.connection.remoteAddress,
+        language: c.language,
+        version: c.version,
+      })),
+      subscriptionTable: Object.fromEntries(info.subscriptions),
+      consumeType: info.consumeType,
+      messageModel: info.messageModel,
+      consumeFromWhere: info.consumeFromWhere,
+    });
   });
 
   server.registerProcessor(RequestCode.GET_BROKER_RUNTIME_INFO, (req) => {
@@ -200,6 +174,6 @@ export function registerAdminBrokerProcessor(server: RemotingServer, service: Br
       bootTimestamp: String(service.bootTimestamp),
       rssBytes: String(process.memoryUsage().rss),
     };
-    return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, json({ table }));
+    return jsonResponse(req, { table });
   });
 }

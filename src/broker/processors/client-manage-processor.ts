@@ -1,4 +1,4 @@
-import { createResponse } from '../../remoting/protocol/remoting-command.ts';
+import { createResponse, jsonResponse } from '../../remoting/protocol/remoting-command.ts';
 import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import { ResponseCode } from '../../remoting/protocol/response-code.ts';
 import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
@@ -40,12 +40,6 @@ export function registerClientManageProcessor(
     const ids = consumers.clientIds(group);
     if (ids.length === 0)
       return createResponse(req, ResponseCode.SYSTEM_ERROR, `no consumer for this group, ${group}`);
-    return createResponse(
-      req,
-      ResponseCode.SUCCESS,
-      undefined,
-      undefined,
-      Buffer.from(JSON.stringify({ consumerIdList: ids })),
-    );
+    return jsonResponse(req, { consumerIdList: ids });
   });
 }

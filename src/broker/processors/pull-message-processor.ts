@@ -1,13 +1,9 @@
 import { createResponse } from '../../remoting/protocol/remoting-command.ts';
 import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
+import { PullSysFlag } from '../../remoting/protocol/pull-sys-flag.ts';
 import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
 import type { BrokerService } from '../broker-service.ts';
-
-/** PullSysFlag bits. */
-const COMMIT_OFFSET = 0x1;
-const SUSPEND = 0x2;
-const SUBSCRIPTION = 0x4;
 
 /** PULL_MESSAGE with long polling; every answer carries next/min/max offsets. */
 export function registerPullMessageProcessor(server: RemotingServer, service: BrokerService): void {
@@ -23,10 +19,14 @@ export function registerPullMessageProcessor(server: RemotingServer, service: Br
       maxMsgNums: h.optInt('maxMsgNums', 32),
       maxMsgBytes: h.optInt('maxMsgBytes', 0) || undefined,
       subscription:
-        (sysFlag & SUBSCRIPTION) !== 0 ? (h.optString('subscription') ?? '*') : undefined,
+        (sysFlag & PullSysFlag.SUBSCRIPTION) !== 0
+          ? (h.optString('subscription') ?? '*')
+          : undefined,
       expressionType: h.optString('expressionType'),
-      commitOffset: (sysFlag & COMMIT_OFFSET) !== 0 && commitOffset >= 0 ? commitOffset : undefined,
-      suspendTimeoutMillis: (sysFlag & SUSPEND) !== 0 ? h.optInt('suspendTimeoutMillis', 15000) : 0,
+      commitOffset:
+        (sysFlag & PullSysFlag.COMMIT_OFFSET) !== 0 && commitOffset >= 0 ? commitOffset : undefined,
+      suspendTimeoutMillis:
+        (sysFlag & PullSysFlag.SUSPEND) !== 0 ? h.optInt('suspendTimeoutMillis', 15000) : 0,
       onHold: (abort) => conn.onClosed(abort),
     });
     if (conn.closed) return undefined;

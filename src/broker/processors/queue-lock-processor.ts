@@ -1,4 +1,4 @@
-import { createResponse } from '../../remoting/protocol/remoting-command.ts';
+import { createResponse, jsonResponse } from '../../remoting/protocol/remoting-command.ts';
 import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import { ResponseCode } from '../../remoting/protocol/response-code.ts';
 import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
@@ -21,13 +21,7 @@ export function registerQueueLockProcessor(
     if ('error' in parsed) return parsed.error;
     const { consumerGroup, clientId, mqSet } = parsed.value;
     const locked = locks.tryLockBatch(consumerGroup, mqSet ?? [], clientId);
-    return createResponse(
-      req,
-      ResponseCode.SUCCESS,
-      undefined,
-      undefined,
-      Buffer.from(JSON.stringify({ lockOKMQSet: locked })),
-    );
+    return jsonResponse(req, { lockOKMQSet: locked });
   });
 
   server.registerProcessor(RequestCode.UNLOCK_BATCH_MQ, (req) => {

@@ -6,6 +6,7 @@ import { decodeProperties, encodeProperties } from '../../common/message/message
 import { tagsHashCode } from '../../common/message/java-hash.ts';
 import { createOffsetMessageId } from '../../common/message/message-id.ts';
 import { SystemTopic } from '../../common/constants/topic-validator.ts';
+import { MessageSysFlag } from '../../common/constants/message-sys-flag.ts';
 import { restoreForAppend } from '../stored-message.ts';
 import { createRequest } from '../../remoting/protocol/remoting-command.ts';
 import { RequestCode } from '../../remoting/protocol/request-code.ts';
@@ -15,8 +16,6 @@ import type { ProducerManager } from '../managers/producer-manager.ts';
 import type { BrokerConfig } from '../broker-config.ts';
 
 const CHECK_TIMES = 'TRANSACTION_CHECK_TIMES';
-/** END_TRANSACTION outcomes (MessageSysFlag transaction types). */
-export const TransactionOutcome = { UNKNOWN: 0, COMMIT: 8, ROLLBACK: 12 } as const;
 
 /**
  * Transactional (half) messages, as RocketMQ stores them: a prepared message waits, invisible, in
@@ -89,7 +88,7 @@ export class TransactionService {
     halfOffset: number,
     outcome: number,
   ): Promise<{ ok: boolean; remark?: string }> {
-    if (outcome === TransactionOutcome.UNKNOWN) return { ok: true };
+    if (outcome === MessageSysFlag.TRANSACTION_NOT_TYPE) return { ok: true };
     const record = this.store.lookMessageByOffset(commitLogOffset);
     if (!record)
       return { ok: false, remark: `No half message at CommitLog offset ${commitLogOffset}` };
@@ -97,7 +96,7 @@ export class TransactionService {
     if (half.topic !== SystemTopic.TRANS_HALF)
       return { ok: false, remark: `The message at ${commitLogOffset} is not a half message` };
     if (this.resolved.has(half.queueOffset)) return { ok: true }; // already ended: idempotent
-    if (outcome === TransactionOutcome.COMMIT) {
+    if (outcome === MessageSysFlag.TRANSACTION_COMMIT_TYPE) {
       const put = await this.store.putMessage(this.restore(half, record));
       if (!stored(put))
         return {
@@ -128,7 +127,7 @@ export class TransactionService {
       this.storeHost(),
       { topic: realTopic, queueId },
       {
-        sysFlag: (half.sysFlag & ~0xc) | TransactionOutcome.COMMIT,
+        sysFlag: (half.sysFlag & ~0xc) | MessageSysFlag.TRANSACTION_COMMIT_TYPE,
         preparedTransactionOffset: half.commitLogOffset,
       },
     );

@@ -1,5 +1,6 @@
 import { createRequest } from '../../remoting/protocol/remoting-command.ts';
 import { RequestCode } from '../../remoting/protocol/request-code.ts';
+import { PullSysFlag } from '../../remoting/protocol/pull-sys-flag.ts';
 import { ResponseCode } from '../../remoting/protocol/response-code.ts';
 import { parseTagExpression } from '../../common/protocol-data/heartbeat-data.ts';
 import { MQClientError } from '../client-errors.ts';
@@ -24,11 +25,6 @@ const STATUS_BY_CODE: Record<number, PullStatus> = {
   [ResponseCode.PULL_OFFSET_MOVED]: 'OFFSET_ILLEGAL',
 };
 
-/** PullSysFlag bits. */
-const COMMIT_OFFSET = 0x1;
-const SUSPEND = 0x2;
-const SUBSCRIPTION = 0x4;
-
 export interface PullRequest {
   group: string;
   queue: MessageQueue;
@@ -50,9 +46,9 @@ export async function pullOnce(client: ClientInstance, r: PullRequest): Promise<
   if (!addr)
     throw new MQClientError('NO_ROUTE', `No master address for broker ${r.queue.brokerName}`);
   const suspend = r.suspendTimeoutMillis ?? 0;
-  let sysFlag = SUBSCRIPTION;
-  if (suspend > 0) sysFlag |= SUSPEND;
-  if (r.commitOffset !== undefined && r.commitOffset >= 0) sysFlag |= COMMIT_OFFSET;
+  let sysFlag = PullSysFlag.SUBSCRIPTION;
+  if (suspend > 0) sysFlag |= PullSysFlag.SUSPEND;
+  if (r.commitOffset !== undefined && r.commitOffset >= 0) sysFlag |= PullSysFlag.COMMIT_OFFSET;
   const res = await client.call(
     addr,
     `Pull ${r.queue.topic}-${r.queue.queueId}`,

@@ -1,6 +1,7 @@
 import { createRequest, type RemotingCommand } from '../../remoting/protocol/remoting-command.ts';
 import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import { decodeOffsetMessageId } from '../../common/message/message-id.ts';
+import { MessageSysFlag } from '../../common/constants/message-sys-flag.ts';
 import { MQClientError } from '../client-errors.ts';
 import type { ClientInstance } from '../client-instance.ts';
 import { decodeMessages, type Message, type MessageView } from '../message.ts';
@@ -37,10 +38,11 @@ export interface TransactionProducer {
   shutdown(): Promise<void>;
 }
 
+/** END_TRANSACTION's commitOrRollback: the MessageSysFlag transaction types. */
 const OUTCOME: Record<LocalTransactionState, string> = {
-  COMMIT_MESSAGE: '8',
-  ROLLBACK_MESSAGE: '12',
-  UNKNOW: '0',
+  COMMIT_MESSAGE: String(MessageSysFlag.TRANSACTION_COMMIT_TYPE),
+  ROLLBACK_MESSAGE: String(MessageSysFlag.TRANSACTION_ROLLBACK_TYPE),
+  UNKNOW: String(MessageSysFlag.TRANSACTION_NOT_TYPE),
 };
 
 /** RocketMQ's TransactionMQProducer over the Remoting protocol. */

@@ -8,4 +8,3 @@ export const PermName = {
 
 export const isReadable = (perm: number): boolean => (perm & PermName.PERM_READ) !== 0;
 export const isWriteable = (perm: number): boolean => (perm & PermName.PERM_WRITE) !== 0;
-export const isInherited = (perm: number): boolean => (perm & PermName.PERM_INHERIT) !== 0;

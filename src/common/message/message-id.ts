@@ -1,4 +1,4 @@
-import { readLong, writeLong } from './message-ext-codec.ts';
+import { readLong } from './message-ext-codec.ts';
 import { decodeSocketAddress } from './socket-address.ts';
 
 /**
@@ -6,10 +6,19 @@ import { decodeSocketAddress } from './socket-address.ts';
  * int64 CommitLog offset, 32 hex characters for IPv4 and 56 for IPv6.
  */
 export function createOffsetMessageId(storeHost: Uint8Array, commitLogOffset: number): string {
-  const out = Buffer.allocUnsafe(storeHost.length + 8);
-  out.set(storeHost, 0);
-  writeLong(out, commitLogOffset, storeHost.length);
-  return out.toString('hex').toUpperCase();
+  return offsetMessageIdOf(offsetMessageIdPrefix(storeHost), commitLogOffset);
+}
+
+/** The store-host part of offset message ids (callers on the append path compute it once). */
+export function offsetMessageIdPrefix(storeHost: Uint8Array): string {
+  return Buffer.from(storeHost.buffer, storeHost.byteOffset, storeHost.byteLength)
+    .toString('hex')
+    .toUpperCase();
+}
+
+/** An offset message id from its host prefix and the CommitLog offset, without a buffer. */
+export function offsetMessageIdOf(prefix: string, commitLogOffset: number): string {
+  return prefix + commitLogOffset.toString(16).toUpperCase().padStart(16, '0');
 }
 
 /** Splits an offset message id into its store host and CommitLog offset. */

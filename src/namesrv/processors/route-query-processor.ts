@@ -1,11 +1,9 @@
 import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
-import { createResponse } from '../../remoting/protocol/remoting-command.ts';
+import { createResponse, jsonResponse } from '../../remoting/protocol/remoting-command.ts';
 import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import { ResponseCode } from '../../remoting/protocol/response-code.ts';
 import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
 import type { RouteInfoManager } from '../route-info-manager.ts';
-
-const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v), 'utf8');
 
 /** Route and cluster queries, topic lists and topic deletion; KV config answers "not found". */
 export function registerRouteQueryProcessor(
@@ -22,38 +20,20 @@ export function registerRouteQueryProcessor(
         `No topic route info in name server for the topic: ${topic}`,
       );
     }
-    return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, json(route));
+    return jsonResponse(req, route);
   });
 
   server.registerProcessor(RequestCode.GET_BROKER_CLUSTER_INFO, (req) =>
-    createResponse(
-      req,
-      ResponseCode.SUCCESS,
-      undefined,
-      undefined,
-      json(routes.getAllClusterInfo()),
-    ),
+    jsonResponse(req, routes.getAllClusterInfo()),
   );
 
   server.registerProcessor(RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, (req) =>
-    createResponse(
-      req,
-      ResponseCode.SUCCESS,
-      undefined,
-      undefined,
-      json({ topicList: routes.getAllTopicList() }),
-    ),
+    jsonResponse(req, { topicList: routes.getAllTopicList() }),
   );
 
   server.registerProcessor(RequestCode.GET_TOPICS_BY_CLUSTER, (req) => {
     const cluster = new ExtFields(req.extFields).string('cluster');
-    return createResponse(
-      req,
-      ResponseCode.SUCCESS,
-      undefined,
-      undefined,
-      json({ topicList: routes.getTopicsByCluster(cluster) }),
-    );
+    return jsonResponse(req, { topicList: routes.getTopicsByCluster(cluster) });
   });
 
   server.registerProcessor(RequestCode.DELETE_TOPIC_IN_NAMESRV, (req) => {

@@ -1,3 +1,5 @@
+import { ResponseCode } from './response-code.ts';
+
 /** Header serialization: 0 = JSON, 1 = ROCKETMQ binary. A response uses its request's type. */
 export const SerializeType = { JSON: 0, ROCKETMQ: 1 } as const;
 export type SerializeType = (typeof SerializeType)[keyof typeof SerializeType];
@@ -84,4 +86,15 @@ export function createResponse(
     body,
     serializeType: request.serializeType,
   };
+}
+
+/** A SUCCESS response whose body is `value` as JSON (route data, stats, config tables). */
+export function jsonResponse(request: RemotingCommand, value: unknown): RemotingCommand {
+  return createResponse(
+    request,
+    0,
+    undefined,
+    undefined,
+    Buffer.from(JSON.stringify(value), 'utf8'),
+  );
 }
