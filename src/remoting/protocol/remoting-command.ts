@@ -92,7 +92,7 @@ export function createResponse(
 export function jsonResponse(request: RemotingCommand, value: unknown): RemotingCommand {
   return createResponse(
     request,
-    0,
+    ResponseCode.SUCCESS,
     undefined,
     undefined,
     Buffer.from(JSON.stringify(value), 'utf8'),
