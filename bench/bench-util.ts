@@ -28,6 +28,35 @@ export function launch(
   });
 }
 
+const RMQ = new URL('../bin/rmq.mjs', import.meta.url).pathname;
+
+/** A standalone name server + broker (`rmq start`) on ephemeral ports, storing under `storePathRootDir`. */
+export async function launchStandalone(
+  storePathRootDir: string,
+  extraArgs: readonly string[] = [],
+): Promise<{ child: ChildProcess; lines: string[]; namesrv: string; broker: string }> {
+  const started = await launch([
+    RMQ,
+    'start',
+    '--namesrvPort=0',
+    '--listenPort=0',
+    `--storePathRootDir=${storePathRootDir}`,
+    ...extraArgs,
+  ]);
+  return {
+    ...started,
+    namesrv: printedAddress(started.lines, 'namesrv'),
+    broker: printedAddress(started.lines, 'broker'),
+  };
+}
+
+/** The address a launched process printed on its line `<label> <host:port>`. */
+export function printedAddress(lines: readonly string[], label: string): string {
+  const addr = lines.find((l) => l.startsWith(`${label} `))?.split(' ')[1];
+  if (!addr) throw new Error(`no "${label} <address>" line among: ${lines.join(' | ')}`);
+  return addr;
+}
+
 /** Peak resident set of a process (VmHWM), in MB. */
 export function peakRssMb(pid: number | undefined): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -6,7 +6,7 @@
  * Every phase is bounded by a message count and a time limit.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { launch, peakRssMb, percentile } from './bench-util.ts';
+import { launch, launchStandalone, peakRssMb, percentile, printedAddress } from './bench-util.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -22,7 +22,6 @@ const QUEUES = 4;
 const TOPIC = 'BenchTopic';
 const props = encodeProperties({ TAGS: 'TagA', WAIT: 'true' });
 const root = mkdtempSync(join(tmpdir(), 'rmq-rbench-'));
-const RMQ = new URL('../bin/rmq.mjs', import.meta.url).pathname;
 const DISCARD = new URL('./discard-server.ts', import.meta.url).pathname;
 
 const client = new RemotingClient({ logger: pino({ level: 'silent' }) });
@@ -139,16 +138,10 @@ async function main(): Promise<void> {
   const n1 = quick ? 5000 : 20000;
   const n32 = quick ? 50000 : 200000;
   const nBatch = quick ? 2000 : 8000;
-  const broker = await launch([
-    RMQ,
-    'start',
-    '--namesrvPort=0',
-    '--listenPort=0',
-    `--storePathRootDir=${root}`,
-  ]);
+  const broker = await launchStandalone(root);
   const discard = await launch(['--import', 'tsx', DISCARD]);
-  const brokerAddr = broker.lines.find((l) => l.startsWith('broker '))?.split(' ')[1] ?? '';
-  const discardAddr = discard.lines.find((l) => l.startsWith('discard '))?.split(' ')[1] ?? '';
+  const brokerAddr = broker.broker;
+  const discardAddr = printedAddress(discard.lines, 'discard');
   try {
     await client.invoke(
       brokerAddr,

@@ -8,10 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '../src/client/index.ts';
-import { launch, peakRssMb, percentile, stop } from './bench-util.ts';
+import { launch, launchStandalone, peakRssMb, percentile, stop } from './bench-util.ts';
 
 const quick = process.argv.includes('--quick');
-const RMQ = new URL('../bin/rmq.mjs', import.meta.url).pathname;
 const CONSUMER = new URL('./sdk-consumer.ts', import.meta.url).pathname;
 const BODY = Buffer.alloc(1024, 0x63);
 const TOPIC = 'SdkBenchTopic';
@@ -20,14 +19,8 @@ const root = mkdtempSync(join(tmpdir(), 'rmq-sdkbench-'));
 const now = (): number => performance.timeOrigin + performance.now();
 
 async function main(): Promise<void> {
-  const broker = await launch([
-    RMQ,
-    'start',
-    '--namesrvPort=0',
-    '--listenPort=0',
-    `--storePathRootDir=${root}`,
-  ]);
-  const namesrv = broker.lines.find((l) => l.startsWith('namesrv '))?.split(' ')[1] ?? '';
+  const broker = await launchStandalone(root);
+  const namesrv = broker.namesrv;
   const client = createClient({
     namesrvAddr: namesrv,
     clientIP: '127.0.0.1',

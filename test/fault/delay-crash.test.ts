@@ -3,54 +3,68 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '../../src/client/index.ts';
-import { launch } from '../../bench/bench-util.ts';
+import { createClient, type PullConsumer } from '../../src/client/index.ts';
+import { launchStandalone, stop } from '../../bench/bench-util.ts';
+import { waitUntil } from '../helpers/wait-for.ts';
 
-const RMQ = new URL('../../bin/rmq.mjs', import.meta.url).pathname;
+const TOPIC = 'DelayKill';
+
+/** How many times each body is readable from every queue of the topic, from offset 0. */
+async function readAll(reader: PullConsumer): Promise<Map<string, number>> {
+  const got = new Map<string, number>();
+  for (const q of await reader.fetchSubscribeMessageQueues(TOPIC).catch(() => [])) {
+    for (let offset = 0; ;) {
+      const r = await reader.pull(q, '*', offset, 32);
+      for (const m of r.messages) got.set(m.body.toString(), (got.get(m.body.toString()) ?? 0) + 1);
+      if (r.pullStatus !== 'FOUND') break;
+      offset = r.nextBeginOffset;
+    }
+  }
+  return got;
+}
 
 test('delayed messages pending when the broker is killed with SIGKILL are all delivered after it restarts', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'rmq-delay-kill-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
-  const args = [
-    RMQ,
-    'start',
-    '--namesrvPort=0',
-    '--listenPort=0',
-    `--storePathRootDir=${root}`,
-    '--mappedFileSizeCommitLog=4194304',
-    '--messageDelayLevel=300ms 2s',
-  ];
-  const first = await launch(args);
-  const namesrv = (first.lines.find((l) => l.startsWith('namesrv ')) ?? '').split(' ')[1] ?? '';
+  const extraArgs = ['--mappedFileSizeCommitLog=4194304', '--messageDelayLevel=300ms 2s'];
+  const first = await launchStandalone(root, extraArgs);
   const c = createClient({
-    namesrvAddr: namesrv,
+    namesrvAddr: first.namesrv,
     clientIP: '127.0.0.1',
     instanceName: 'delay-kill-producer',
   });
   const producer = c.createProducer({ producerGroup: 'PID_delay_kill' });
   await producer.start();
-  const topic = 'DelayKill';
   const sent: string[] = [];
+  const level1: string[] = [];
   for (let i = 0; i < 20; i++) {
     // Level 1 (300 ms) messages are delivered before the kill; level 2 (2 s) ones are still pending.
     const level = i % 2 === 0 ? '1' : '2';
-    await producer.send({ topic, body: `d${i}`, properties: { DELAY: level } });
+    await producer.send({ topic: TOPIC, body: `d${i}`, properties: { DELAY: level } });
     sent.push(`d${i}`);
+    if (level === '1') level1.push(`d${i}`);
   }
   await producer.shutdown();
+  const before = c.createPullConsumer({ consumerGroup: 'GID_delay_kill_before' });
+  await before.start();
+  // Kill once level 1 has been delivered: its progress may or may not be persisted, either way.
+  await waitUntil(
+    async () => {
+      const got = await readAll(before);
+      return level1.every((b) => got.has(b));
+    },
+    15000,
+    'the level-1 messages are delivered before the kill',
+  );
+  await before.shutdown();
   await c.shutdown();
-  await new Promise((r) => setTimeout(r, 800)); // level 1 delivered and its progress persisted or not: either way
   first.child.kill('SIGKILL');
   await new Promise((r) => first.child.once('exit', r));
 
-  const second = await launch(args);
-  t.after(() => {
-    second.child.kill('SIGTERM');
-    return new Promise((r) => second.child.once('exit', r));
-  });
-  const ns2 = (second.lines.find((l) => l.startsWith('namesrv ')) ?? '').split(' ')[1] ?? '';
+  const second = await launchStandalone(root, extraArgs);
+  t.after(() => stop(second.child));
   const c2 = createClient({
-    namesrvAddr: ns2,
+    namesrvAddr: second.namesrv,
     clientIP: '127.0.0.1',
     instanceName: 'delay-kill-reader',
   });
@@ -60,21 +74,15 @@ test('delayed messages pending when the broker is killed with SIGKILL are all de
     await reader.shutdown();
     await c2.shutdown();
   });
-  const got = new Map<string, number>();
-  const deadline = Date.now() + 15000;
-  while (got.size < sent.length && Date.now() < deadline) {
-    got.clear();
-    for (const q of await reader.fetchSubscribeMessageQueues(topic).catch(() => [])) {
-      for (let offset = 0; ;) {
-        const r = await reader.pull(q, '*', offset, 32);
-        for (const m of r.messages)
-          got.set(m.body.toString(), (got.get(m.body.toString()) ?? 0) + 1);
-        if (r.pullStatus !== 'FOUND') break;
-        offset = r.nextBeginOffset;
-      }
-    }
-    if (got.size < sent.length) await new Promise((r) => setTimeout(r, 200));
-  }
+  let got = new Map<string, number>();
+  await waitUntil(
+    async () => {
+      got = await readAll(reader);
+      return got.size >= sent.length;
+    },
+    15000,
+    'every delayed message is readable after the restart',
+  );
   assert.deepEqual(
     [...got.keys()].sort(),
     [...sent].sort(),

@@ -8,6 +8,7 @@ import { resolveNamesrvConfig } from '../../src/namesrv/namesrv-config.ts';
 import { BrokerController } from '../../src/broker/broker-controller.ts';
 import { resolveBrokerConfigs } from '../../src/broker/broker-config.ts';
 import { RemotingClient } from '../../src/remoting/transport/remoting-client.ts';
+import { waitUntil } from './wait-for.ts';
 import { createRequest } from '../../src/remoting/protocol/remoting-command.ts';
 import { RequestCode } from '../../src/remoting/protocol/request-code.ts';
 import { ResponseCode } from '../../src/remoting/protocol/response-code.ts';
@@ -108,11 +109,11 @@ export async function launchCluster(
       if (res.code !== ResponseCode.SUCCESS)
         throw new Error(`createTopic ${topic}: ${res.code} ${res.remark ?? ''}`);
       // Registration with the name server runs right after a topic change; wait for the route.
-      const deadline = Date.now() + 5000;
-      while (!namesrv.routes.pickupTopicRouteData(topic)) {
-        if (Date.now() > deadline) throw new Error(`the name server never routed ${topic}`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      await waitUntil(
+        () => namesrv.routes.pickupTopicRouteData(topic) !== undefined,
+        5000,
+        `the name server routes ${topic}`,
+      );
     },
   };
 }

@@ -19,14 +19,17 @@ export function waitFor<T extends unknown[] = unknown[]>(
   });
 }
 
-/** Polls `predicate` on each turn of a bounded interval until it holds; fails loudly after `timeoutMs`. */
+/**
+ * Polls `predicate` (sync or async) every few ms until it holds; fails loudly after `timeoutMs`.
+ * For state with no event to wait on: a queue's offset, a file appearing, a route registered.
+ */
 export async function waitUntil(
-  predicate: () => boolean,
+  predicate: () => boolean | Promise<boolean>,
   timeoutMs: number,
   what: string,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
+  while (!(await predicate())) {
     if (Date.now() > deadline)
       throw new Error(`Timed out after ${timeoutMs} ms waiting until ${what}`);
     await new Promise((r) => setTimeout(r, 5));

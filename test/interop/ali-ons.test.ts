@@ -3,6 +3,7 @@
  * it must produce to and consume from our name server and broker exactly as from Apache RocketMQ.
  */
 import { after, before, test } from 'node:test';
+import { waitUntil } from '../helpers/wait-for.ts';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { launchCluster, uniqueName, type TestCluster } from '../helpers/start-cluster.ts';
@@ -217,9 +218,11 @@ test('two ali-ons consumers of one group split the queues and together get every
   await c2.ready();
   // Both are members before anything is sent; rebalancing runs every second in each.
   const consumers = cluster.broker.service.deps.consumers;
-  const deadline = Date.now() + 10000;
-  while (consumers.clientIds(group).length < 2 && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 20));
+  await waitUntil(
+    () => consumers.clientIds(group).length >= 2,
+    10000,
+    'consumers.clientIds(group).length >= 2',
+  );
   assert.equal(consumers.clientIds(group).length, 2);
   await new Promise((r) => setTimeout(r, 2500)); // two rebalance periods of the client (its own timer)
   const p = await producer(t, cluster);

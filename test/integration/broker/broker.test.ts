@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { waitUntil } from '../../helpers/wait-for.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,8 +166,7 @@ test('a held pull answers as soon as a message arrives, and PULL_NOT_FOUND when 
     pullExt(group, topic, 0, 0, { sysFlag: '6', suspendTimeoutMillis: '20000' }),
   );
   const hold = cluster.broker.service.deps.hold;
-  const deadline = Date.now() + 2000;
-  while (hold.heldCount === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  await waitUntil(() => hold.heldCount !== 0, 2000, 'hold.heldCount !== 0');
   assert.equal(hold.heldCount, 1, 'the pull is held');
   const s = send(topic, 'wake up');
   await call(cluster.brokerAddr, RequestCode.SEND_MESSAGE_V2, s.ext, s.body);
@@ -256,9 +256,11 @@ test('a heartbeat registers the consumer, creates its retry topic and routes it 
     }),
   );
   assert.deepEqual(list.consumerIdList, ['127.0.0.1@test']);
-  const deadline = Date.now() + 3000;
-  while (!cluster.namesrv.routes.pickupTopicRouteData(`%RETRY%${group}`) && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 10));
+  await waitUntil(
+    () => cluster.namesrv.routes.pickupTopicRouteData(`%RETRY%${group}`) !== undefined,
+    3000,
+    'cluster.namesrv.routes.pickupTopicRouteData(`%RETRY%${group}`) !== undefined',
+  );
   assert.ok(cluster.namesrv.routes.pickupTopicRouteData(`%RETRY%${group}`), 'retry topic routed');
   await call(cluster.brokerAddr, RequestCode.UNREGISTER_CLIENT, {
     clientID: '127.0.0.1@test',

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { waitUntil } from '../../helpers/wait-for.ts';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -100,9 +101,11 @@ test('delayed messages still pending when the broker stops are delivered after i
   await broker.start();
   t.after(() => broker.shutdown());
   const store = broker.store;
-  const deadline = Date.now() + 5000;
-  while (store.getMaxOffsetInQueue(topic, 0) < 5 && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 20));
+  await waitUntil(
+    () => store.getMaxOffsetInQueue(topic, 0) >= 5,
+    5000,
+    'store.getMaxOffsetInQueue(topic, 0) >= 5',
+  );
   assert.equal(
     store.getMaxOffsetInQueue(topic, 0),
     5,

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { waitUntil } from '../../helpers/wait-for.ts';
 import assert from 'node:assert/strict';
 import { type LitePullConsumer, type MessageView } from '../../../src/client/index.ts';
 import { sdkClient } from '../../helpers/sdk.ts';
@@ -79,9 +80,11 @@ test("lite pull subscribers share a group's queues and take over the queues of o
   };
   const a = await make();
   const b = await make();
-  const deadline = Date.now() + 10000;
-  while ((a.assignment().length !== 4 || b.assignment().length !== 4) && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 50));
+  await waitUntil(
+    () => a.assignment().length === 4 && b.assignment().length === 4,
+    10000,
+    'each consumer owns 4 queues',
+  );
   assert.equal(a.assignment().length, 4);
   assert.equal(b.assignment().length, 4);
   const aQueues = new Set(a.assignment().map((q) => q.queueId));
@@ -104,9 +107,7 @@ test("lite pull subscribers share a group's queues and take over the queues of o
   );
   // b leaves (committing what it consumed); a takes over all 8 queues from the committed offsets.
   await b.shutdown();
-  const later = Date.now() + 10000;
-  while (a.assignment().length !== 8 && Date.now() < later)
-    await new Promise((r) => setTimeout(r, 50));
+  await waitUntil(() => a.assignment().length === 8, 10000, 'a.assignment().length === 8');
   assert.equal(a.assignment().length, 8);
   for (let i = 40; i < 48; i++) await producer.send({ topic, body: `g${i}` });
   const rest = await pollUntil(a, 8, 10000);

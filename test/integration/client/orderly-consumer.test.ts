@@ -1,8 +1,10 @@
 import { test } from 'node:test';
+import { waitUntil } from '../../helpers/wait-for.ts';
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { createClient, type PushConsumer } from '../../../src/client/index.ts';
 import { startCluster, uniqueName, type TestCluster } from '../../helpers/start-cluster.ts';
+import { sdkClient, started } from '../../helpers/sdk.ts';
 
 function orderlyConsumer(t: TestContext, cluster: TestCluster, group: string): PushConsumer {
   const c = createClient({
@@ -53,17 +55,10 @@ test('orderly consumers keep per-key order through joins, leaves and restarts, o
     });
     return consumer;
   };
-  const sdk = createClient({
-    namesrvAddr: cluster.namesrvAddr,
-    clientIP: '127.0.0.1',
-    instanceName: uniqueName('p'),
-  });
-  const producer = sdk.createProducer({ producerGroup: uniqueName('PID') });
-  await producer.start();
-  t.after(async () => {
-    await producer.shutdown();
-    await sdk.shutdown();
-  });
+  const producer = await started(
+    t,
+    sdkClient(t, cluster).createProducer({ producerGroup: uniqueName('PID') }),
+  );
   let seq = 0;
   const sendRound = async (): Promise<void> => {
     for (let i = 0; i < 10; i++, seq++)
@@ -82,9 +77,7 @@ test('orderly consumers keep per-key order through joins, leaves and restarts, o
   await c.start();
   await sendRound();
   const total = seq * keys.length;
-  const deadline = Date.now() + 20000;
-  while (received.size < total && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 50));
+  await waitUntil(() => received.size >= total, 20000, 'received.size >= total');
   assert.equal(received.size, total, `received ${received.size} of ${total}`);
   assert.equal(violations, 0, 'a key went backwards within one consumer session');
   assert.equal(overlaps, 0, 'two handlers ran on one queue at once');
@@ -95,17 +88,10 @@ test('an orderly consumer retries a failing message in place, blocking its queue
   const topic = uniqueName('OrderlyRetry');
   await cluster.createTopic(topic, 1);
   const group = uniqueName('GID');
-  const sdk = createClient({
-    namesrvAddr: cluster.namesrvAddr,
-    clientIP: '127.0.0.1',
-    instanceName: uniqueName('p'),
-  });
-  const producer = sdk.createProducer({ producerGroup: uniqueName('PID') });
-  await producer.start();
-  t.after(async () => {
-    await producer.shutdown();
-    await sdk.shutdown();
-  });
+  const producer = await started(
+    t,
+    sdkClient(t, cluster).createProducer({ producerGroup: uniqueName('PID') }),
+  );
   for (const body of ['first', 'poison', 'after']) await producer.send({ topic, body });
   const order: string[] = [];
   const consumer = orderlyConsumer(t, cluster, group);
@@ -118,9 +104,7 @@ test('an orderly consumer retries a failing message in place, blocking its queue
     }
   });
   await consumer.start();
-  const deadline = Date.now() + 20000;
-  while (!order.includes('after') && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 20));
+  await waitUntil(() => order.includes('after'), 20000, "order.includes('after')");
   assert.equal(order[0], 'first');
   assert.equal(order.at(-1), 'after', '"after" waits until "poison" is settled');
   assert.equal(failures, 17, 'the first attempt and 16 local retries');

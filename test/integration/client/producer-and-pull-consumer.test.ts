@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { waitUntil } from '../../helpers/wait-for.ts';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -178,12 +179,11 @@ test('a send refused by one broker is retried on another', async (t) => {
     order: false,
     attributes: {},
   });
-  const deadline = Date.now() + 3000;
-  while (
-    (cluster.namesrv.routes.pickupTopicRouteData(topic)?.brokerDatas.length ?? 0) < 2 &&
-    Date.now() < deadline
-  )
-    await new Promise((r) => setTimeout(r, 10));
+  await waitUntil(
+    () => (cluster.namesrv.routes.pickupTopicRouteData(topic)?.brokerDatas.length ?? 0) >= 2,
+    3000,
+    '(cluster.namesrv.routes.pickupTopicRouteData(topic)?.brokerDatas.length ?? 0) >= 2',
+  );
   second.service.deps.topics.put({
     ...(second.service.deps.topics.get(topic) ?? {
       topicName: topic,
@@ -220,8 +220,10 @@ test('the client reports connections to servers going up and down', async (t) =>
     `up: ${up.join(', ')}`,
   );
   await cluster.broker.shutdown();
-  const deadline = Date.now() + 3000;
-  while (!down.includes(cluster.brokerAddr) && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 10));
+  await waitUntil(
+    () => down.includes(cluster.brokerAddr),
+    3000,
+    'down.includes(cluster.brokerAddr)',
+  );
   assert.ok(down.includes(cluster.brokerAddr), `down: ${down.join(', ')}`);
 });

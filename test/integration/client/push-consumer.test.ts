@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { waitUntil } from '../../helpers/wait-for.ts';
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
@@ -88,9 +89,11 @@ test('a message that keeps failing goes to the dead-letter queue after maxRecons
   await consumer.start();
   await attempts.done;
   const store = cluster.broker.store;
-  const deadline = Date.now() + 5000;
-  while (store.getMaxOffsetInQueue(`%DLQ%${group}`, 0) === 0 && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 20));
+  await waitUntil(
+    () => store.getMaxOffsetInQueue(`%DLQ%${group}`, 0) !== 0,
+    5000,
+    'store.getMaxOffsetInQueue(`%DLQ%${group}`, 0) !== 0',
+  );
   assert.equal(store.getMaxOffsetInQueue(`%DLQ%${group}`, 0), 1);
 });
 
@@ -111,18 +114,22 @@ test('a push consumer commits only up to its lowest unfinished message', async (
   await consumer.start();
   await others.done;
   const offsets = cluster.broker.service.deps.offsets;
-  const deadline = Date.now() + 5000;
-  while (offsets.query(group, topic, 0) < 3 && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 20));
+  await waitUntil(
+    () => offsets.query(group, topic, 0) >= 3,
+    5000,
+    'offsets.query(group, topic, 0) >= 3',
+  );
   assert.equal(
     offsets.query(group, topic, 0),
     3,
     'offset 3 is still running, so nothing past it is committed',
   );
   release();
-  const later = Date.now() + 5000;
-  while (offsets.query(group, topic, 0) < 10 && Date.now() < later)
-    await new Promise((r) => setTimeout(r, 20));
+  await waitUntil(
+    () => offsets.query(group, topic, 0) >= 10,
+    5000,
+    'offsets.query(group, topic, 0) >= 10',
+  );
   assert.equal(offsets.query(group, topic, 0), 10);
 });
 
@@ -154,9 +161,7 @@ test('broadcasting push consumers each get every message and keep offsets in a l
   await all.done;
   assert.equal(counts[0]?.size, 10);
   assert.equal(counts[1]?.size, 10);
-  const deadline = Date.now() + 3000;
-  while (!existsSync(join(dir, '0.json')) && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 20));
+  await waitUntil(() => existsSync(join(dir, '0.json')), 3000, 'the offsets file is written');
   assert.ok(existsSync(join(dir, '0.json')), 'offsets persisted locally');
 });
 
@@ -209,8 +214,7 @@ test('as 1 to 6 consumers join and leave over 8 queues, each queue settles on ex
     await settled();
     await sendSome(10);
   }
-  const deadline = Date.now() + 15000;
-  while (received.size < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await waitUntil(() => received.size >= sent, 15000, 'received.size >= sent');
   assert.equal(received.size, sent, `received ${received.size} of ${sent}`);
 });
 
@@ -276,19 +280,13 @@ test('a SQL92 subscription receives only messages whose properties match; a bad 
   await consumer.start();
   await all.done;
   // One more that matches proves everything in between was examined and skipped.
-  const marker = latch(1, 20000, 'marker');
-  const before = got.length;
   await producer.send({
     topic,
     body: 'marker',
     tags: 'even',
     properties: { amount: '1000', region: 'us' },
   });
-  while (!got.includes('marker')) {
-    await new Promise((r) => setTimeout(r, 20));
-    if (got.includes('marker')) marker.countDown();
-    if (got.length > before + 1) break;
-  }
+  await waitUntil(() => got.includes('marker'), 20000, 'the SQL92 marker arrives');
   assert.deepEqual(got.sort(), [...expected, 'marker'].sort());
   const bad = c.createPushConsumer({
     consumerGroup: uniqueName('GID'),

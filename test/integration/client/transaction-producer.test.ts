@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { LocalTransactionState, MessageView } from '../../../src/client/index.ts';
 import { startCluster, uniqueName } from '../../helpers/start-cluster.ts';
 import { sdkClient, started } from '../../helpers/sdk.ts';
+import { waitUntil } from '../../helpers/wait-for.ts';
 
 const fastChecks = {
   transactionTimeOut: 200,
@@ -25,14 +26,6 @@ async function readAll(
     .pull({ topic, brokerName: 'broker-a', queueId: 0 }, '*', 0, 32)
     .catch(() => ({ messages: [] }));
   return r.messages.map((m) => m.body.toString());
-}
-
-async function eventually(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 test('a committed transaction delivers, a rolled-back one never does, and a half message stays invisible until then', async (t) => {
@@ -63,12 +56,18 @@ test('a committed transaction delivers, a rolled-back one never does, and a half
     'the half message was invisible while the local transaction ran',
   );
   await producer.sendMessageInTransaction({ topic, body: 'roll me back' });
-  await eventually(
+  await waitUntil(
     async () => (await readAll(pull, topic)).includes('commit me'),
     5000,
     'the commit is delivered',
   );
-  await new Promise((r) => setTimeout(r, 600)); // past transactionTimeOut and several check passes
+  // Both outcomes are recorded (two op records) before asserting that only the commit was delivered.
+  const store = cluster.broker.store;
+  await waitUntil(
+    () => store.getMaxOffsetInQueue('RMQ_SYS_TRANS_OP_HALF_TOPIC', 0) === 2,
+    5000,
+    'both transactions ended',
+  );
   assert.deepEqual(await readAll(pull, topic), ['commit me']);
 });
 
@@ -105,7 +104,7 @@ test('an unknown outcome is resolved by a check-back that reaches another produc
     t,
     sdkClient(t, cluster).createPullConsumer({ consumerGroup: uniqueName('GID') }),
   );
-  await eventually(
+  await waitUntil(
     async () => (await readAll(pull, topic)).includes('decided later'),
     8000,
     'the checked-back commit is delivered',
@@ -133,7 +132,7 @@ test('a half message never resolved goes to TRANS_CHECK_MAX_TIME_TOPIC after tra
   );
   await producer.sendMessageInTransaction({ topic, body: 'undecided' });
   const store = cluster.broker.store;
-  await eventually(
+  await waitUntil(
     () => Promise.resolve(store.getMaxOffsetInQueue('TRANS_CHECK_MAX_TIME_TOPIC', 0) === 1),
     8000,
     'the message gives up',

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  mkdtempSync,
   openSync,
   readdirSync,
   rmSync,
@@ -10,19 +9,12 @@ import {
   closeSync,
   readSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeRecord } from '../../../src/common/message/message-ext-codec.ts';
 import { GetMessageStatus, PutMessageStatus } from '../../../src/store/api.ts';
 import { MessageStore } from '../../../src/store/message-store.ts';
 import { makeMessage, smallStoreConfig } from '../../helpers/store-fixtures.ts';
-import type { TestContext } from 'node:test';
-
-function storeDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rmq-recovery-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir } from '../../helpers/temp-dir.ts';
 
 async function withStore<T>(root: string, fn: (store: MessageStore) => Promise<T> | T): Promise<T> {
   const store = new MessageStore({ config: smallStoreConfig(root) });
@@ -72,7 +64,7 @@ function bodies(store: MessageStore, queueId: number): string[] {
 }
 
 test('a clean restart recovers from the checkpoint without scanning the CommitLog', async (t) => {
-  const root = storeDir(t);
+  const root = tempDir(t, 'rmq-recovery-');
   await withStore(root, (s) => fill(s, 200));
   await withStore(root, (store) => {
     const report = store.recoveryReport;
@@ -86,7 +78,7 @@ test('a clean restart recovers from the checkpoint without scanning the CommitLo
 });
 
 test('recovery truncates a torn last record and the ConsumeQueue unit and index entry that point at it', async (t) => {
-  const root = storeDir(t);
+  const root = tempDir(t, 'rmq-recovery-');
   const written = await withStore(root, (s) => fill(s, 40));
   const last = written[written.length - 1] as { offset: number; size: number };
   // Tear the last record: its second half never reached the disk.
@@ -124,7 +116,7 @@ test('recovery truncates a torn last record and the ConsumeQueue unit and index 
 });
 
 test('recovery truncates a garbage tail, including a stale copy of a valid record, and never resurrects it', async (t) => {
-  const root = storeDir(t);
+  const root = tempDir(t, 'rmq-recovery-');
   const written = await withStore(root, (s) => fill(s, 30));
   const last = written[written.length - 1] as { offset: number; size: number };
   const end = last.offset + last.size;
@@ -157,7 +149,7 @@ test('recovery truncates a garbage tail, including a stale copy of a valid recor
 });
 
 test('recovery rebuilds lost ConsumeQueues and IndexFiles from the CommitLog', async (t) => {
-  const root = storeDir(t);
+  const root = tempDir(t, 'rmq-recovery-');
   await withStore(root, (s) => fill(s, 120));
   rmSync(join(root, 'consumequeue'), { recursive: true });
   rmSync(join(root, 'index'), { recursive: true });
