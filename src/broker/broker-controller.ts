@@ -20,6 +20,7 @@ import { PullRequestHoldService } from './services/pull-request-hold-service.ts'
 import { NamesrvRegistrationService } from './services/namesrv-registration-service.ts';
 import { ScheduleMessageService } from './services/schedule-message-service.ts';
 import { TransactionService } from './services/transaction-service.ts';
+import { TimerMessageService } from './services/timer-message-service.ts';
 import { registerEndTransactionProcessor } from './processors/end-transaction-processor.ts';
 import { registerSendMessageProcessor } from './processors/send-message-processor.ts';
 import { registerPullMessageProcessor } from './processors/pull-message-processor.ts';
@@ -45,6 +46,7 @@ export class BrokerController {
   private timers: NodeJS.Timeout[] = [];
   private host = '127.0.0.1';
   private readonly schedule: ScheduleMessageService;
+  private readonly timer: TimerMessageService;
   private readonly transactions: TransactionService;
   readonly locks = new RebalanceLockManager();
 
@@ -96,6 +98,7 @@ export class BrokerController {
       root,
       this.logger,
     );
+    this.timer = new TimerMessageService(this.store, this.logger);
     this.server = new RemotingServer({
       port: config.listenPort,
       host: config.bindAddress,
@@ -165,6 +168,7 @@ export class BrokerController {
     deps.groups.load();
     deps.offsets.load();
     this.schedule.start();
+    this.timer.start();
     this.transactions.start();
     await this.server.start();
     this.host =
@@ -203,6 +207,7 @@ export class BrokerController {
     await this.server.shutdown();
     await this.client.shutdown();
     this.schedule.shutdown();
+    await this.timer.shutdown();
     this.transactions.shutdown();
     this.deps.offsets.persist(true);
     await this.store.shutdown();

@@ -225,9 +225,15 @@ export class BrokerService {
     }
     let msgs: MessageExtBrokerInner[];
     try {
-      msgs = input.batch
-        ? this.decodeBatch(input, queueId)
-        : [this.prepare(input, this.inner(input, queueId, input.propertiesString, input.body))];
+      if (input.batch) msgs = this.decodeBatch(input, queueId);
+      else {
+        const one = this.prepare(
+          input,
+          this.inner(input, queueId, input.propertiesString, input.body),
+        );
+        if ('code' in one) return one;
+        msgs = [one];
+      }
     } catch (err) {
       return fail(
         ResponseCode.MESSAGE_ILLEGAL,
@@ -273,8 +279,8 @@ export class BrokerService {
     };
   }
 
-  /** Where a single send really goes: a half message, a delay queue, the DLQ, or its topic. */
-  private prepare(input: SendInput, msg: MessageExtBrokerInner): MessageExtBrokerInner {
+  /** Where a single send really goes: a half message, the timer wheel, a delay queue, the DLQ, or its topic. */
+  private prepare(input: SendInput, msg: MessageExtBrokerInner): MessageExtBrokerInner | Outcome {
     const prepared =
       transactionType(input.sysFlag) === MessageSysFlag.TRANSACTION_PREPARED_TYPE ||
       findProperty(msg.propertiesString, MessageConst.PROPERTY_TRANSACTION_PREPARED) === 'true';
@@ -283,7 +289,66 @@ export class BrokerService {
         { ...msg, sysFlag: (msg.sysFlag & ~0xc) | MessageSysFlag.TRANSACTION_PREPARED_TYPE },
         input.producerGroup,
       );
+    const timed = this.toTimer(msg);
+    if (timed !== msg) return timed;
     return this.toSchedule(this.retryOrDlq(input, msg));
+  }
+
+  /**
+   * A message with TIMER_DELIVER_MS (absolute), TIMER_DELAY_SEC or TIMER_DELAY_MS waits in the
+   * timer topic (due time as tags code, TIMER_OUT_MS) until the timing wheel delivers it. A due
+   * time already past is delivered at once; one beyond timerMaxDelaySec is refused.
+   */
+  toTimer(msg: MessageExtBrokerInner): MessageExtBrokerInner | Outcome {
+    const ps = msg.propertiesString;
+    const at = findProperty(ps, MessageConst.PROPERTY_TIMER_DELIVER_MS);
+    const sec =
+      at === undefined ? findProperty(ps, MessageConst.PROPERTY_TIMER_DELAY_SEC) : undefined;
+    const ms =
+      at === undefined && sec === undefined
+        ? findProperty(ps, MessageConst.PROPERTY_TIMER_DELAY_MS)
+        : undefined;
+    if (at === undefined && sec === undefined && ms === undefined) return msg;
+    const [name, value] =
+      at !== undefined
+        ? [MessageConst.PROPERTY_TIMER_DELIVER_MS, at]
+        : sec !== undefined
+          ? [MessageConst.PROPERTY_TIMER_DELAY_SEC, sec]
+          : [MessageConst.PROPERTY_TIMER_DELAY_MS, ms ?? ''];
+    const store = this.d.store.config;
+    if (!store.timerWheelEnable)
+      return fail(
+        ResponseCode.MESSAGE_ILLEGAL,
+        `timer messages are disabled on this broker (timerWheelEnable=false); the message has ${name}`,
+      );
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n))
+      return fail(ResponseCode.MESSAGE_ILLEGAL, `the property ${name}=${value} is not a number`);
+    const now = Date.now();
+    const deliverMs = Math.floor(
+      name === MessageConst.PROPERTY_TIMER_DELIVER_MS
+        ? n
+        : name === MessageConst.PROPERTY_TIMER_DELAY_SEC
+          ? now + n * 1000
+          : now + n,
+    );
+    if (deliverMs - now > store.timerMaxDelaySec * 1000)
+      return fail(
+        ResponseCode.MESSAGE_ILLEGAL,
+        `the timer message is due in ${Math.ceil((deliverMs - now) / 1000)} s (${name}=${value}), beyond timerMaxDelaySec ${store.timerMaxDelaySec}`,
+      );
+    if (deliverMs <= now) return msg;
+    const props = decodeProperties(ps);
+    props.set(MessageConst.PROPERTY_TIMER_OUT_MS, String(deliverMs));
+    props.set(MessageConst.PROPERTY_REAL_TOPIC, msg.topic);
+    props.set(MessageConst.PROPERTY_REAL_QUEUE_ID, String(msg.queueId));
+    return {
+      ...msg,
+      topic: SystemTopic.TIMER,
+      queueId: 0,
+      propertiesString: encodeProperties(props),
+      tagsCode: deliverMs,
+    };
   }
 
   /**

@@ -20,6 +20,13 @@ export interface Message {
   shardingKey?: string;
   /** User flag, stored as is. */
   flag?: number;
+  /**
+   * Deliver at this time (a timer message, TIMER_DELIVER_MS): any time up to the broker's
+   * timerMaxDelaySec ahead (3 days by default), at the broker's timerPrecisionMs.
+   */
+  deliveryTimestamp?: number | Date;
+  /** Deliver after one of the broker's 18 delay levels (1 = 1 s ... 18 = 2 h; DELAY). */
+  delayTimeLevel?: number;
 }
 
 /** What a subscription selects: a tag expression ("*", "TagA || TagB") or a SQL92 expression on properties. */

@@ -134,3 +134,32 @@ export interface StoreLifecycle {
   start(): Promise<void>;
   shutdown(): Promise<void>;
 }
+
+/**
+ * Hands due timer messages (records of the timer topic, exactly as stored) to the broker, which
+ * stores each under its real topic; resolves once they are stored, rejects to have them retried.
+ */
+export type TimerDelivery = (records: Buffer[]) => Promise<void>;
+
+export interface TimerStats {
+  /** Messages waiting in the wheel. */
+  pending: number;
+  enqueued: number;
+  delivered: number;
+  /** Messages moved forward because they were due beyond the wheel's window. */
+  rolled: number;
+  /** Messages whose CommitLog record was gone when they came due (skipped). */
+  missing: number;
+  /** Every slot before this time is delivered. */
+  dequeueTimeMs: number;
+  /** Timer-topic messages stored but not yet in the wheel. */
+  enqueueLag: number;
+}
+
+/** The timing wheel behind timer messages (present when timerWheelEnable). */
+export interface TimerScheduler {
+  start(deliver: TimerDelivery): void;
+  readonly stats: TimerStats;
+  /** Finishes the slot in hand and writes the final snapshot. */
+  shutdown(): Promise<void>;
+}

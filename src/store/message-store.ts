@@ -28,7 +28,9 @@ import {
   type PutMessageResult,
   type QueryMessageResult,
   type StoreLifecycle,
+  type TimerScheduler,
 } from './api.ts';
+import { SystemTopic } from '../common/constants/topic-validator.ts';
 import { CommitLog } from './commitlog/commit-log.ts';
 import { SegmentAllocator } from './segment/segment-allocator.ts';
 import { ConsumeQueueTable } from './consumequeue/consume-queue-table.ts';
@@ -39,6 +41,7 @@ import { FlushCommitLogService } from './flush/flush-commit-log-service.ts';
 import { RetentionService, type RetentionReport } from './retention/retention-service.ts';
 import { recoverStore, type RecoveryReport } from './recovery/store-recovery.ts';
 import { storePaths, type StoreConfig } from './store-config.ts';
+import { TimerMessageStore, type TimerSource } from './timer/timer-message-store.ts';
 
 export interface MessageStoreOptions {
   config: StoreConfig;
@@ -109,6 +112,7 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
   private allocator: SegmentAllocator | undefined;
   private idHost: Uint8Array | undefined;
   private idPrefix = '';
+  private readonly timerStore: TimerMessageStore | undefined;
 
   constructor(options: MessageStoreOptions) {
     this.options = options;
@@ -149,6 +153,18 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
       this.config.flushIntervalCommitLog,
       this.logger,
     );
+    if (this.config.timerWheelEnable) {
+      this.timerStore = new TimerMessageStore({
+        logDir: this.paths.timerLog,
+        checkPath: this.paths.timerCheck,
+        fileSize: this.config.mappedFileSizeTimerLog,
+        slots: this.config.timerRollWindowSlots,
+        precisionMs: this.config.timerPrecisionMs,
+        flushIntervalMs: this.config.timerFlushIntervalMs,
+        source: this.timerSource(),
+        logger: this.logger.child({ component: 'timer' }),
+      });
+    }
     this.retention = new RetentionService({
       commitLog: this.commitLog,
       consumeQueues: this.consumeQueues,
@@ -185,6 +201,7 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
     );
     // Recovery re-dispatched into queues and index; make that durable before claiming it.
     await this.flushQueues();
+    this.timerStore?.load();
     writeFileSync(this.paths.abort, '');
     if (this.allocator) {
       this.commitLog.ensureSegment();
@@ -198,6 +215,44 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
     this.running = true;
   }
 
+  /** The timing wheel behind timer messages, when timerWheelEnable. */
+  get timer(): TimerScheduler | undefined {
+    return this.timerStore;
+  }
+
+  /** The timer topic's queue 0 as the timer engine reads it: units carry the due time as tags code. */
+  private timerSource(): TimerSource {
+    const queue = (): ConsumeQueue | undefined => this.consumeQueues.find(SystemTopic.TIMER, 0);
+    return {
+      minOffset: () => queue()?.minOffset ?? 0,
+      maxOffset: () => queue()?.maxOffset ?? 0,
+      units: (offset, max, visit) => {
+        const cq = queue();
+        if (!cq) return offset;
+        let next = Math.max(offset, cq.minOffset);
+        while (max > 0 && next < cq.maxOffset) {
+          const range = cq.getUnits(next, max);
+          if (!range) {
+            next = cq.rollNextFile(next); // a deleted file: its messages are gone
+            continue;
+          }
+          for (let i = 0; i < range.count; i++) {
+            const at = i * CQ_UNIT_SIZE;
+            visit(
+              readLong(range.buffer, at),
+              range.buffer.readInt32BE(at + 8),
+              readTagsCode(range.buffer, i),
+            );
+          }
+          next = range.start + range.count;
+          max -= range.count;
+        }
+        return next;
+      },
+      record: (commitLogOffset) => this.lookMessageByOffset(commitLogOffset),
+    };
+  }
+
   /** What the last start found and did. */
   get recoveryReport(): RecoveryReport | undefined {
     return this.recovery;
@@ -206,6 +261,7 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
   /** Stops accepting appends, writes and flushes everything, checkpoints, removes the abort file. */
   async shutdown(): Promise<void> {
     if (!this.running) return;
+    await this.timerStore?.shutdown();
     this.running = false;
     this.retention.shutdown();
     if (this.cqFlushTimer) clearInterval(this.cqFlushTimer);
@@ -423,7 +479,10 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
       }
     }
     const listener = this.options.onMessageArrived;
-    if (listener) for (const cq of arrived) listener(cq.topic, cq.queueId, cq.maxOffset);
+    for (const cq of arrived) {
+      if (cq.topic === SystemTopic.TIMER) this.timerStore?.wake();
+      listener?.(cq.topic, cq.queueId, cq.maxOffset);
+    }
   };
 
   /** Writes ConsumeQueue tails and index pages, fdatasyncs them, then advances the checkpoint. */
@@ -746,6 +805,9 @@ function illegal(remark: string): PutMessageResult {
   return { status: PutMessageStatus.MESSAGE_ILLEGAL, remark };
 }
 
-function defaultTagsCodeOf(_topic: string, properties: Map<string, string>): number {
+function defaultTagsCodeOf(topic: string, properties: Map<string, string>): number {
+  // Timer-topic units carry the due time, which the timer engine reads without the record.
+  if (topic === SystemTopic.TIMER)
+    return Number(properties.get(MessageConst.PROPERTY_TIMER_OUT_MS) ?? 0) || 0;
   return tagsHashCode(properties.get(MessageConst.PROPERTY_TAGS));
 }

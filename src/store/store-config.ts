@@ -124,6 +124,42 @@ export const storeConfigSchema = {
     default: false,
     doc: 'Pre-write CommitLog segments with zeros (in the background, ahead of use) so fdatasyncs touch no metadata. Always on under SYNC_FLUSH.',
   },
+  timerWheelEnable: {
+    type: 'bool',
+    default: true,
+    doc: 'Accept timer messages (TIMER_DELIVER_MS, TIMER_DELAY_SEC, TIMER_DELAY_MS) and deliver them from the timing wheel.',
+  },
+  timerPrecisionMs: {
+    type: 'int',
+    default: 1000,
+    min: 10,
+    max: 60000,
+    doc: 'Width of one timing-wheel slot in ms; a timer message is delivered at the first slot boundary at or after its due time.',
+  },
+  timerRollWindowSlots: {
+    type: 'int',
+    default: 3600 * 24 * 2,
+    min: 16,
+    doc: 'Slots in the timing wheel; a message due beyond slots x precision waits in the last slot and is rolled forward.',
+  },
+  timerMaxDelaySec: {
+    type: 'int',
+    default: 3600 * 24 * 3,
+    min: 1,
+    doc: 'Longest delay a timer message may ask for, in seconds; longer ones are refused with MESSAGE_ILLEGAL.',
+  },
+  mappedFileSizeTimerLog: {
+    type: 'int',
+    default: 100 * 1024 * 1024,
+    min: 4096,
+    doc: 'Bytes per timer log file, a multiple of the 32-byte timer record.',
+  },
+  timerFlushIntervalMs: {
+    type: 'int',
+    default: 1000,
+    min: 10,
+    doc: 'ms between timer log flushes and timercheck updates.',
+  },
   transientStorePoolEnable: {
     type: 'bool',
     default: false,
@@ -166,6 +202,9 @@ export function resolveStoreConfig(
   if (probe.storePathRootDir.startsWith('~')) {
     fixes.storePathRootDir = join(homedir(), probe.storePathRootDir.slice(1));
   }
+  if (probe.mappedFileSizeTimerLog % 32 !== 0) {
+    fixes.mappedFileSizeTimerLog = Math.ceil(probe.mappedFileSizeTimerLog / 32) * 32;
+  }
   if (probe.mappedFileSizeConsumeQueue % 20 !== 0) {
     fixes.mappedFileSizeConsumeQueue = Math.ceil(probe.mappedFileSizeConsumeQueue / 20) * 20;
   }
@@ -180,6 +219,8 @@ export function storePaths(config: StoreConfig): {
   checkpoint: string;
   abort: string;
   lock: string;
+  timerLog: string;
+  timerCheck: string;
 } {
   const root = config.storePathRootDir;
   return {
@@ -189,5 +230,7 @@ export function storePaths(config: StoreConfig): {
     checkpoint: join(root, 'checkpoint'),
     abort: join(root, 'abort'),
     lock: join(root, 'lock'),
+    timerLog: join(root, 'timerlog'),
+    timerCheck: join(root, 'timercheck'),
   };
 }

@@ -190,6 +190,10 @@ export class DefaultProducer implements Producer {
       props[MessageConst.PROPERTY_KEYS] =
         typeof message.keys === 'string' ? message.keys : message.keys.join(' ');
     if (message.shardingKey) props[MessageConst.PROPERTY_SHARDING_KEY] = message.shardingKey;
+    if (message.deliveryTimestamp !== undefined)
+      props[MessageConst.PROPERTY_TIMER_DELIVER_MS] = String(+message.deliveryTimestamp);
+    if (message.delayTimeLevel !== undefined)
+      props[MessageConst.PROPERTY_DELAY_TIME_LEVEL] = String(message.delayTimeLevel);
     props[MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX] = uniqKey;
     props[MessageConst.PROPERTY_WAIT_STORE_MSG_OK] = 'true';
     return {

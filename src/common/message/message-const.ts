@@ -19,6 +19,8 @@ export const MessageConst = {
   PROPERTY_TIMER_DELIVER_MS: 'TIMER_DELIVER_MS',
   PROPERTY_TIMER_DELAY_SEC: 'TIMER_DELAY_SEC',
   PROPERTY_TIMER_DELAY_MS: 'TIMER_DELAY_MS',
+  /** Set by the broker: the absolute due time of a timer message, in ms. */
+  PROPERTY_TIMER_OUT_MS: 'TIMER_OUT_MS',
   KEY_SEPARATOR: ' ',
 } as const;
 
