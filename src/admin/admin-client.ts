@@ -9,6 +9,7 @@ import { decodeRecord } from '../common/message/message-ext-codec.ts';
 import { encodeProperties } from '../common/message/message-properties.ts';
 import type { MessageExt } from '../common/message/message-ext.ts';
 import type { ClusterInfo, TopicRouteData } from '../common/protocol-data/route-data.ts';
+import { decodeResetOffsetBody } from '../common/protocol-data/reset-offset-body.ts';
 
 export interface AdminClientOptions {
   /** Name servers, "host:port;host:port". */
@@ -32,6 +33,13 @@ export interface ConsumerQueueProgress {
   brokerOffset: number;
   consumerOffset: number;
   lastTimestamp: number;
+}
+
+/** A queue's offset for the group after resetOffsetByTime. */
+export interface ResetQueueOffset {
+  brokerName: string;
+  queueId: number;
+  offset: number;
 }
 
 export interface TopicSettings {
@@ -235,6 +243,49 @@ export class AdminClient {
         a.brokerName.localeCompare(b.brokerName) ||
         a.queueId - b.queueId,
     );
+  }
+
+  /**
+   * Resets a group's offsets on a topic, on every broker serving it (mqadmin resetOffsetByTime):
+   * each queue moves to its first message stored at or after `timestamp` (ms; -1 = the end), and
+   * the group's live consumers continue from there. With `force` false an offset only moves back.
+   */
+  async resetOffsetByTime(
+    group: string,
+    topic: string,
+    timestamp: number,
+    force = true,
+  ): Promise<ResetQueueOffset[]> {
+    const route = await this.topicRoute(topic);
+    const out: ResetQueueOffset[] = [];
+    let brokers = 0;
+    for (const b of route.brokerDatas) {
+      const addr = b.brokerAddrs['0'];
+      if (!addr) continue;
+      brokers++;
+      const res = await this.call(
+        addr,
+        `Reset offsets of ${group} on ${topic}`,
+        RequestCode.INVOKE_BROKER_TO_RESET_OFFSET,
+        {
+          topic,
+          group,
+          timestamp: String(timestamp),
+          isForce: String(force),
+          queueId: '-1',
+          offset: '-1',
+        },
+      );
+      for (const e of decodeResetOffsetBody(res.body))
+        out.push({
+          brokerName: e.messageQueue.brokerName,
+          queueId: e.messageQueue.queueId,
+          offset: e.offset,
+        });
+    }
+    if (brokers === 0)
+      throw new Error(`Cannot reset offsets of ${group}: no master serves topic "${topic}"`);
+    return out.sort((a, b) => a.brokerName.localeCompare(b.brokerName) || a.queueId - b.queueId);
   }
 
   async brokerStatus(brokerAddr: string): Promise<Record<string, string>> {

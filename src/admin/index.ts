@@ -5,4 +5,5 @@ export type {
   QueueStat,
   ConsumerQueueProgress,
   TopicSettings,
+  ResetQueueOffset,
 } from './admin-client.ts';

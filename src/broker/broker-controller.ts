@@ -21,6 +21,8 @@ import { NamesrvRegistrationService } from './services/namesrv-registration-serv
 import { ScheduleMessageService } from './services/schedule-message-service.ts';
 import { TransactionService } from './services/transaction-service.ts';
 import { TimerMessageService } from './services/timer-message-service.ts';
+import { PopService } from './services/pop-service.ts';
+import { registerPopMessageProcessor } from './processors/pop-message-processor.ts';
 import { registerEndTransactionProcessor } from './processors/end-transaction-processor.ts';
 import { registerSendMessageProcessor } from './processors/send-message-processor.ts';
 import { registerPullMessageProcessor } from './processors/pull-message-processor.ts';
@@ -63,6 +65,7 @@ export class BrokerController {
       onMessageArrived: (topic, queueId, maxOffset) => {
         hold.notifyMessageArriving(topic, queueId, maxOffset);
         if (topic === SystemTopic.SCHEDULE_TOPIC) this.schedule.wake(queueId + 1);
+        this.deps.pop.notifyMessageArriving(topic);
       },
     });
     const root = storeConfig.storePathRootDir;
@@ -77,12 +80,26 @@ export class BrokerController {
       () => this.deps.storeHost,
       this.logger,
     );
+    const offsets = new ConsumerOffsetManager(root);
+    const pop = new PopService({
+      store: this.store,
+      offsets,
+      storeRoot: root,
+      reviveTopic: `rmq_sys_REVIVE_LOG_${config.brokerClusterName}`,
+      storeHost: () => this.deps.storeHost,
+      ensureTopic: (topic) => {
+        if (this.deps.topics.createSystemGroupTopic(topic).created)
+          void this.registration.registerAll();
+      },
+      logger: this.logger.child({ component: 'pop' }),
+    });
     this.deps = {
       config,
       store: this.store,
       topics: new TopicConfigManager(root),
       groups: new SubscriptionGroupManager(root),
-      offsets: new ConsumerOffsetManager(root),
+      offsets,
+      pop,
       consumers,
       producers,
       transactions: this.transactions,
@@ -114,6 +131,7 @@ export class BrokerController {
     registerAdminBrokerProcessor(this.server, this.service);
     registerQueueLockProcessor(this.server, this.locks);
     registerEndTransactionProcessor(this.server, this.transactions);
+    registerPopMessageProcessor(this.server, this.service);
     this.client = new RemotingClient({ logger: this.logger });
     this.registration = new NamesrvRegistrationService({
       client: this.client,
@@ -167,6 +185,7 @@ export class BrokerController {
     ]);
     deps.groups.load();
     deps.offsets.load();
+    deps.pop.start();
     this.schedule.start();
     this.timer.start();
     this.transactions.start();
@@ -204,11 +223,13 @@ export class BrokerController {
     this.timers = [];
     await this.registration.shutdown();
     this.deps.hold.shutdown();
+    this.deps.pop.releaseWaiters();
     await this.server.shutdown();
     await this.client.shutdown();
     this.schedule.shutdown();
     await this.timer.shutdown();
     this.transactions.shutdown();
+    this.deps.pop.shutdown();
     this.deps.offsets.persist(true);
     await this.store.shutdown();
     this.logger.info('Broker stopped');

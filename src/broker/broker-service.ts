@@ -36,6 +36,8 @@ import type { ConsumerOffsetManager } from './managers/consumer-offset-manager.t
 import type { ConsumerManager } from './managers/consumer-manager.ts';
 import type { ProducerManager } from './managers/producer-manager.ts';
 import type { PullRequestHoldService } from './services/pull-request-hold-service.ts';
+import type { PopService, PoppedMessage } from './services/pop-service.ts';
+import { POP_ORDER_REVIVE_QUEUE } from './services/pop-service.ts';
 
 /** Outcome of an operation in protocol terms: a response code and a remark on failure. */
 export interface Outcome {
@@ -108,7 +110,45 @@ export interface BrokerServiceDeps {
   onTopicsChanged: () => void;
   /** Half messages for transactional sends. */
   transactions: TransactionService;
+  /** POP consumption state. */
+  pop: PopService;
 }
+
+export interface PopInput {
+  group: string;
+  topic: string;
+  /** -1 for any queue of the topic. */
+  queueId: number;
+  maxMsgNums: number;
+  invisibleTime: number;
+  /** Long polling: how long to wait for a message when none is visible; 0 = answer at once. */
+  pollTime: number;
+  /** 0: a group new to a queue starts at its first message; 1: at its end. */
+  initMode: number;
+  expressionType: string | undefined;
+  expression: string | undefined;
+  /** FIFO: a message group's messages in order, one group held while any is in flight. */
+  order: boolean;
+  onHold?: (abort: () => void) => void;
+}
+
+export interface PopOutcome extends Outcome {
+  popTime: number;
+  invisibleTime: number;
+  reviveQid: number;
+  restNum: number;
+  messages: PoppedMessage[];
+  /** Per queue id: the first offset this pop handed out. */
+  startOffsets: Map<number, number>;
+}
+
+/** Most messages one pop hands out (RocketMQ's limit). */
+export const POP_MAX_MSG_NUMS = 32;
+/** Invisible time bounds, ms. */
+export const POP_MIN_INVISIBLE_TIME = 1000;
+export const POP_MAX_INVISIBLE_TIME = 12 * 3600 * 1000;
+/** Longest a pop waits at the broker for a message (its pollTime is capped to this). */
+export const POP_MAX_POLL_TIME = 60000;
 
 const fail = (code: number, remark: string): Outcome => ({ code, remark });
 
@@ -493,34 +533,11 @@ export class BrokerService {
       expression = sub.subString;
       type = sub.expressionType;
     }
-    let sql: Sql92Filter | undefined;
-    if (type === 'SQL92') {
-      const compiled = this.sql92(expression);
-      if (!('matches' in compiled)) return { ...empty, ...compiled };
-      sql = compiled;
-    } else if (type !== undefined && type !== 'TAG') {
-      return {
-        ...empty,
-        ...fail(
-          ResponseCode.SUBSCRIPTION_PARSE_FAILED,
-          `Unknown expression type "${type}": expected TAG or SQL92`,
-        ),
-      };
-    }
+    const filter = this.messageFilter(expression, type);
+    if (filter && 'code' in filter) return { ...empty, ...filter };
     if (commit && input.commitOffset !== undefined) {
       this.d.offsets.commit(input.group, input.topic, input.queueId, input.commitOffset);
     }
-    const tags = sql ? undefined : parseTagExpression(expression);
-    const codes = tags ? new Set(tags.map((t) => javaStringHash(t))) : undefined;
-    const sqlFilter = sql;
-    const filter: MessageFilter | undefined = sqlFilter
-      ? {
-          isMatchedByConsumeQueue: () => true,
-          isMatchedByCommitLog: (record) => sqlFilter.matches(decodeRecord(record).properties),
-        }
-      : codes
-        ? { isMatchedByConsumeQueue: (code) => codes.has(code) }
-        : undefined;
     const cfg = this.d.config;
     const r = this.d.store.getMessage({
       topic: input.topic,
@@ -543,6 +560,179 @@ export class BrokerService {
     };
     if (code === ResponseCode.SUCCESS) out.body = joinRecords(r.messages, r.bufferTotalSize);
     return out;
+  }
+
+  /** The store filter for a subscription (tags by hash code, or SQL92 on properties), or the refusal. */
+  messageFilter(
+    expression: string | undefined,
+    type: string | undefined,
+  ): MessageFilter | Outcome | undefined {
+    if (type === 'SQL92') {
+      const sql = this.sql92(expression);
+      if (!('matches' in sql)) return sql;
+      return {
+        isMatchedByConsumeQueue: () => true,
+        isMatchedByCommitLog: (record) => sql.matches(decodeRecord(record).properties),
+      };
+    }
+    if (type !== undefined && type !== 'TAG') {
+      return fail(
+        ResponseCode.SUBSCRIPTION_PARSE_FAILED,
+        `Unknown expression type "${type}": expected TAG or SQL92`,
+      );
+    }
+    const tags = parseTagExpression(expression);
+    const codes = tags ? new Set(tags.map((t) => javaStringHash(t))) : undefined;
+    return codes ? { isMatchedByConsumeQueue: (code) => codes.has(code) } : undefined;
+  }
+
+  /**
+   * POP_MESSAGE: hands out up to maxMsgNums visible messages of the topic (one queue or all)
+   * to this consumer, invisible to the rest of the group for invisibleTime; waits up to pollTime
+   * for one when there is none.
+   */
+  async popMessage(input: PopInput): Promise<PopOutcome> {
+    const empty = {
+      popTime: 0,
+      invisibleTime: input.invisibleTime,
+      reviveQid: input.order ? POP_ORDER_REVIVE_QUEUE : 0,
+      restNum: 0,
+      messages: [],
+      startOffsets: new Map<number, number>(),
+    };
+    const checked = this.checkConsume(input.group, input.topic, input.queueId);
+    if ('code' in checked) return { ...empty, ...checked };
+    if (!(input.maxMsgNums >= 1 && input.maxMsgNums <= POP_MAX_MSG_NUMS))
+      return {
+        ...empty,
+        ...fail(
+          ResponseCode.MESSAGE_ILLEGAL,
+          `pop maxMsgNums ${input.maxMsgNums} is outside 1..${POP_MAX_MSG_NUMS}`,
+        ),
+      };
+    const bad = checkInvisibleTime(input.invisibleTime);
+    if (bad) return { ...empty, ...bad };
+    const filter = this.messageFilter(input.expression ?? '*', input.expressionType);
+    if (filter && 'code' in filter) return { ...empty, ...filter };
+    const deadline = Date.now() + Math.min(input.pollTime, POP_MAX_POLL_TIME);
+    let aborted = false;
+    for (;;) {
+      const r = await this.d.pop.pop({
+        group: input.group,
+        topic: input.topic,
+        queueId: input.queueId,
+        readQueueNums: checked.readQueueNums,
+        maxMsgNums: input.maxMsgNums,
+        invisibleTime: input.invisibleTime,
+        initMode: input.initMode,
+        order: input.order,
+        filter,
+        maxReconsumeTimes: checked.retryMaxTimes,
+      });
+      const found = r.messages.length > 0;
+      const left = deadline - Date.now();
+      if (found || left <= 0 || aborted || input.pollTime <= 0) {
+        return {
+          ...empty,
+          code: found
+            ? ResponseCode.SUCCESS
+            : input.pollTime > 0
+              ? ResponseCode.POLLING_TIMEOUT
+              : ResponseCode.PULL_NOT_FOUND,
+          ...(found ? {} : { remark: 'no visible message in the queue' }),
+          popTime: r.popTime,
+          restNum: r.restNum,
+          messages: r.messages,
+          startOffsets: r.startOffsets,
+        };
+      }
+      await this.d.pop.waitForMessages(input.group, input.topic, left, (abort) =>
+        input.onHold?.(() => {
+          aborted = true;
+          abort();
+        }),
+      );
+    }
+  }
+
+  /** ACK_MESSAGE / BATCH_ACK_MESSAGE: the messages handed out by pop `popTime` are consumed. */
+  async ackMessage(
+    group: string,
+    topic: string,
+    queueId: number,
+    popTime: number,
+    offsets: number[],
+  ): Promise<Outcome> {
+    const r = await this.d.pop.ack(group, topic, queueId, popTime, offsets);
+    if (r === 'STALE_HANDLE')
+      return fail(
+        ResponseCode.NO_MESSAGE,
+        `the receipt handle of ${topic}-${queueId} offset ${offsets.join(',')} has expired: the message was handed out again`,
+      );
+    return { code: ResponseCode.SUCCESS };
+  }
+
+  /** CHANGE_MESSAGE_INVISIBLETIME: a new handle, the message invisible for `invisibleTime` from now. */
+  async changeInvisibleTime(
+    group: string,
+    topic: string,
+    queueId: number,
+    popTime: number,
+    offset: number,
+    invisibleTime: number,
+  ): Promise<Outcome & { popTime?: number }> {
+    const bad = checkInvisibleTime(invisibleTime);
+    if (bad) return bad;
+    const r = await this.d.pop.changeInvisibleTime(
+      group,
+      topic,
+      queueId,
+      popTime,
+      offset,
+      invisibleTime,
+    );
+    if (typeof r === 'object') return { code: ResponseCode.SUCCESS, popTime: r.popTime };
+    return fail(
+      ResponseCode.NO_MESSAGE,
+      r === 'STALE_HANDLE'
+        ? `the receipt handle of ${topic}-${queueId} offset ${offset} has expired: the message was handed out again`
+        : `the message ${topic}-${queueId} offset ${offset} is already acknowledged`,
+    );
+  }
+
+  /** The checks a consume request passes: readable broker and topic, queue in range, group allowed. */
+  private checkConsume(
+    groupName: string,
+    topic: string,
+    queueId: number,
+  ): Outcome | { readQueueNums: number; retryMaxTimes: number } {
+    if (!isReadable(this.d.config.brokerPermission))
+      return fail(
+        ResponseCode.NO_PERMISSION,
+        `the broker[${this.d.config.brokerName}] pulling message is forbidden`,
+      );
+    const tc = this.d.topics.get(topic);
+    if (!tc)
+      return fail(ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist, apply first please!`);
+    if (!isReadable(tc.perm))
+      return fail(ResponseCode.NO_PERMISSION, `the topic[${topic}] pulling message is forbidden`);
+    if (queueId < -1 || queueId >= tc.readQueueNums)
+      return fail(
+        ResponseCode.SYSTEM_ERROR,
+        `queueId[${queueId}] is illegal, topic ${topic} has ${tc.readQueueNums} read queues`,
+      );
+    const group = this.d.groups.findOrCreate(groupName, this.d.config.autoCreateSubscriptionGroup);
+    if (!group)
+      return fail(
+        ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
+        `subscription group [${groupName}] does not exist`,
+      );
+    if (!group.consumeEnable)
+      return fail(
+        ResponseCode.NO_PERMISSION,
+        `subscription group [${groupName}] no permission to consume`,
+      );
+    return { readQueueNums: tc.readQueueNums, retryMaxTimes: group.retryMaxTimes };
   }
 
   private readonly sqlCache = new Map<string, Sql92Filter | Outcome>();
@@ -726,4 +916,12 @@ export function joinRecords(records: readonly Buffer[], total: number): Buffer {
   return contiguous
     ? Buffer.from(first.buffer, first.byteOffset, total)
     : Buffer.concat(records, total);
+}
+
+function checkInvisibleTime(ms: number): Outcome | undefined {
+  if (ms >= POP_MIN_INVISIBLE_TIME && ms <= POP_MAX_INVISIBLE_TIME) return undefined;
+  return fail(
+    ResponseCode.MESSAGE_ILLEGAL,
+    `invisibleTime ${ms} ms is outside ${POP_MIN_INVISIBLE_TIME}..${POP_MAX_INVISIBLE_TIME}`,
+  );
 }

@@ -15,6 +15,7 @@ const SHORT_WITH_VALUE = new Set([
   'q',
   's',
   'e',
+  'f',
 ]);
 
 export interface ParsedArgs {

@@ -8,6 +8,10 @@ import { ResponseCode } from '../remoting/protocol/response-code.ts';
 import type { TopicRouteData } from '../common/protocol-data/route-data.ts';
 import type { ConsumerData } from '../common/protocol-data/heartbeat-data.ts';
 import { decodeRecord } from '../common/message/message-ext-codec.ts';
+import {
+  decodeResetOffsetBody,
+  type QueueOffset,
+} from '../common/protocol-data/reset-offset-body.ts';
 import { MQClientError, responseError } from './client-errors.ts';
 import { routeInfo, type TopicRouteInfo } from './route/topic-route-cache.ts';
 import type { ClientOptions } from './client-options.ts';
@@ -25,6 +29,8 @@ export interface ClientMember {
   onConsumerIdsChanged?: () => void;
   /** Transaction producers answer a broker's check-back (CHECK_TRANSACTION_STATE). */
   onCheckTransaction?: (request: RemotingCommand, brokerAddr: string) => void;
+  /** An admin reset the group's offsets (RESET_CONSUMER_CLIENT_OFFSET): continue these queues there. */
+  onResetOffset?: (topic: string, offsets: readonly QueueOffset[]) => void;
 }
 
 function firstIPv4(): string {
@@ -232,6 +238,23 @@ export class ClientInstance extends EventEmitter<ClientEvents> {
     if (req.code === RequestCode.NOTIFY_CONSUMER_IDS_CHANGED) {
       const group = req.extFields?.consumerGroup;
       for (const m of this.members) if (m.group === group) m.onConsumerIdsChanged?.();
+    }
+    if (req.code === RequestCode.RESET_CONSUMER_CLIENT_OFFSET) {
+      const { group, topic } = req.extFields ?? {};
+      let offsets: QueueOffset[];
+      try {
+        offsets = decodeResetOffsetBody(req.body);
+      } catch (err) {
+        this.logger.warn(
+          { err: (err as Error).message, broker: brokerAddr },
+          'Offset reset ignored',
+        );
+        return undefined;
+      }
+      if (topic === undefined) return undefined;
+      this.logger.info({ group, topic, broker: brokerAddr }, 'Offsets reset by the broker');
+      for (const m of this.members)
+        if (m.kind === 'consumer' && m.group === group) m.onResetOffset?.(topic, offsets);
     }
     return undefined;
   }

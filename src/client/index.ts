@@ -11,6 +11,12 @@ import {
   type PushConsumerOptions,
 } from './consumer/push-consumer.ts';
 import type { ClientOptions } from './client-options.ts';
+import { PopPushConsumer } from './consumer/pop-push-consumer.ts';
+import {
+  DefaultSimpleConsumer,
+  type SimpleConsumer,
+  type SimpleConsumerOptions,
+} from './consumer/simple-consumer.ts';
 import { DefaultProducer, type Producer, type ProducerOptions } from './producer/producer.ts';
 import {
   DefaultTransactionProducer,
@@ -35,6 +41,8 @@ export interface Client {
   createPullConsumer(options: PullConsumerOptions): PullConsumer;
   createPushConsumer(options: PushConsumerOptions): PushConsumer;
   createLitePullConsumer(options: LitePullConsumerOptions): LitePullConsumer;
+  /** Message-level consumption (POP): receive, ack, change invisible duration. */
+  createSimpleConsumer(options: SimpleConsumerOptions): SimpleConsumer;
   /** Closes connections; shut producers and consumers down first. */
   shutdown(): Promise<void>;
   /** `connectionUp` / `connectionDown` with the server address. */
@@ -48,8 +56,12 @@ export function createClient(options: ClientOptions): Client {
     createProducer: (o) => new DefaultProducer(instance, o, false),
     createTransactionProducer: (o) => new DefaultTransactionProducer(instance, o, false),
     createPullConsumer: (o) => new DefaultPullConsumer(instance, o, false),
-    createPushConsumer: (o) => new DefaultPushConsumer(instance, o, false),
+    createPushConsumer: (o) =>
+      o.consumeMode === 'POP'
+        ? new PopPushConsumer(instance, o, false)
+        : new DefaultPushConsumer(instance, o, false),
     createLitePullConsumer: (o) => new DefaultLitePullConsumer(instance, o, false),
+    createSimpleConsumer: (o) => new DefaultSimpleConsumer(instance, o, false),
     shutdown: () => instance.shutdown(),
     on(event, listener) {
       instance.on(event, listener);
@@ -72,7 +84,10 @@ export function createLitePullConsumer(
 
 /** A push consumer with its own client. */
 export function createPushConsumer(options: PushConsumerOptions & ClientOptions): PushConsumer {
-  return new DefaultPushConsumer(new ClientInstance(options), options, true);
+  const instance = new ClientInstance(options);
+  return options.consumeMode === 'POP'
+    ? new PopPushConsumer(instance, options, true)
+    : new DefaultPushConsumer(instance, options, true);
 }
 
 /** A pull consumer with its own client. */
@@ -102,6 +117,12 @@ export type { PullConsumer, PullConsumerOptions, PullOptions } from './consumer/
 export type { PullResult, PullStatus } from './consumer/pull-api.ts';
 export type { LitePullConsumer, LitePullConsumerOptions } from './consumer/lite-pull-consumer.ts';
 export type { ConsumeFromWhere } from './consumer/consume-from-where.ts';
+export type {
+  SimpleConsumer,
+  SimpleConsumerOptions,
+  ReceivedMessage,
+  ReceiveOptions,
+} from './consumer/simple-consumer.ts';
 export type {
   PushConsumer,
   PushConsumerOptions,

@@ -7,6 +7,12 @@ const SEP = '@';
 export class ConsumerOffsetManager {
   private readonly path: string;
   private readonly table = new Map<string, Map<number, number>>();
+  /**
+   * Offsets set by an admin reset that no pull has picked up yet (RocketMQ's resetOffsetTable):
+   * until then a consumer's UPDATE_CONSUMER_OFFSET of its old position is ignored, and its next
+   * pull from elsewhere is told to move (PULL_OFFSET_MOVED). In memory only, like RocketMQ's.
+   */
+  private readonly resets = new Map<string, Map<number, number>>();
   private dirty = false;
 
   constructor(storeRoot: string) {
@@ -23,7 +29,38 @@ export class ConsumerOffsetManager {
   /** Stores the next offset to consume; negative offsets are ignored (ali-ons sends -1 for "unknown"). */
   commit(group: string, topic: string, queueId: number, offset: number): void {
     if (!Number.isSafeInteger(offset) || offset < 0) return;
+    this.put(topic + SEP + group, queueId, offset);
+  }
+
+  /** Whether an admin reset of the queue waits for the group's next pull. */
+  hasPendingReset(group: string, topic: string, queueId: number): boolean {
+    return this.resets.get(topic + SEP + group)?.has(queueId) ?? false;
+  }
+
+  /** An admin reset: the offset is stored at once and held for the queue's next pull. */
+  assignResetOffset(group: string, topic: string, queueId: number, offset: number): void {
     const key = topic + SEP + group;
+    let queues = this.resets.get(key);
+    if (!queues) {
+      queues = new Map();
+      this.resets.set(key, queues);
+    }
+    queues.set(queueId, offset);
+    this.put(key, queueId, offset);
+  }
+
+  /** The pending reset of a queue, removed: the pull that takes it moves the consumer there. */
+  takeResetOffset(group: string, topic: string, queueId: number): number | undefined {
+    const key = topic + SEP + group;
+    const queues = this.resets.get(key);
+    const offset = queues?.get(queueId);
+    if (offset === undefined) return undefined;
+    queues?.delete(queueId);
+    if (queues?.size === 0) this.resets.delete(key);
+    return offset;
+  }
+
+  private put(key: string, queueId: number, offset: number): void {
     let queues = this.table.get(key);
     if (!queues) {
       queues = new Map();
@@ -63,6 +100,8 @@ export class ConsumerOffsetManager {
   deleteTopic(topic: string): void {
     for (const key of [...this.table.keys()])
       if (key.startsWith(topic + SEP)) this.table.delete(key);
+    for (const key of [...this.resets.keys()])
+      if (key.startsWith(topic + SEP)) this.resets.delete(key);
     this.dirty = true;
   }
 

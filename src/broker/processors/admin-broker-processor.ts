@@ -1,4 +1,8 @@
-import { createResponse, jsonResponse } from '../../remoting/protocol/remoting-command.ts';
+import {
+  createRequest,
+  createResponse,
+  jsonResponse,
+} from '../../remoting/protocol/remoting-command.ts';
 import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import { ResponseCode } from '../../remoting/protocol/response-code.ts';
 import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
@@ -10,6 +14,8 @@ import {
 } from '../managers/subscription-group-manager.ts';
 import type { BrokerService } from '../broker-service.ts';
 import { parseJsonBody } from './json-body.ts';
+import { resetConsumerOffset, type ResetQueueOffset } from '../reset-consumer-offset.ts';
+import { encodeResetOffsetBody } from '../../common/protocol-data/reset-offset-body.ts';
 
 /** Parses mqadmin's attribute syntax: "+key=value,+key2=value2" (a leading "-" deletes). */
 function parseAttributes(
@@ -132,6 +138,42 @@ export function registerAdminBrokerProcessor(server: RemotingServer, service: Br
       });
     }
     return jsonResponse(req, { offsetTable });
+  });
+
+  server.registerProcessor(RequestCode.INVOKE_BROKER_TO_RESET_OFFSET, (req) => {
+    const h = new ExtFields(req.extFields);
+    const group = h.string('group');
+    const topic = h.string('topic');
+    const timestamp = h.int('timestamp');
+    const force = h.optBool('isForce', true);
+    const r = resetConsumerOffset(service.deps, {
+      group,
+      topic,
+      timestamp,
+      force,
+      queueId: h.optInt('queueId', -1),
+      offset: h.optInt('offset', -1),
+    });
+    if (!r.queues) return createResponse(req, r.code, r.remark);
+    const body = (queues: readonly ResetQueueOffset[]): Buffer =>
+      encodeResetOffsetBody(
+        queues.map((q) => ({
+          messageQueue: { topic, brokerName: config.brokerName, queueId: q.queueId },
+          offset: q.offset,
+        })),
+      );
+    const moved = r.queues.filter((q) => q.changed);
+    const info = consumers.get(group);
+    if (moved.length > 0 && info?.subscriptions.has(topic)) {
+      const notice = createRequest(
+        RequestCode.RESET_CONSUMER_CLIENT_OFFSET,
+        0,
+        { topic, group, timestamp: String(timestamp), isForce: String(force) },
+        body(moved),
+      );
+      for (const conn of info.channels.keys()) conn.oneway(notice);
+    }
+    return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, body(r.queues));
   });
 
   server.registerProcessor(RequestCode.GET_CONSUMER_CONNECTION_LIST, (req) => {

@@ -29,12 +29,13 @@ export function registerConsumerManageProcessor(
 
   server.registerProcessor(RequestCode.UPDATE_CONSUMER_OFFSET, (req) => {
     const h = new ExtFields(req.extFields);
-    offsets.commit(
-      h.string('consumerGroup'),
-      h.string('topic'),
-      h.int('queueId'),
-      h.int('commitOffset'),
-    );
+    const group = h.string('consumerGroup');
+    const topic = h.string('topic');
+    const queueId = h.int('queueId');
+    // Until the consumer pulls again it may still commit its position from before an admin reset.
+    if (offsets.hasPendingReset(group, topic, queueId))
+      return createResponse(req, ResponseCode.SUCCESS, 'Offset has been previously reset');
+    offsets.commit(group, topic, queueId, h.int('commitOffset'));
     return createResponse(req, ResponseCode.SUCCESS);
   });
 

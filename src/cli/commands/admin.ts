@@ -30,6 +30,31 @@ function table(rows: (string | number)[][]): string {
 
 const time = (ms: number): string => (ms > 0 ? new Date(ms).toISOString() : '-');
 
+/** mqadmin's timestamps: "now", ms since the epoch (-1 = the end), or local yyyy-MM-dd#HH:mm:ss:SSS. */
+export function parseTimestamp(text: string): number {
+  if (text === 'now') return Date.now();
+  if (/^-?\d+$/.test(text)) return Number(text);
+  const m = /^(\d{4})-(\d{2})-(\d{2})#(\d{2}):(\d{2}):(\d{2}):(\d{3})$/.exec(text);
+  if (m) {
+    const [y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, ms = 0] = m.slice(1).map(Number);
+    const date = new Date(y, mo - 1, d, h, mi, sec, ms);
+    // The Date constructor rolls 2024-02-30 over into March; such a date is a mistake here.
+    if (date.getMonth() === mo - 1 && date.getDate() === d && h < 24 && mi < 60 && sec < 60)
+      return date.getTime();
+  }
+  throw new UsageError(
+    `-s "${text}" is not a timestamp: use now, ms since the epoch or yyyy-MM-dd#HH:mm:ss:SSS`,
+  );
+}
+
+const bool = (args: ParsedArgs, flag: string, fallback: boolean): boolean => {
+  const v = args.short.get(flag);
+  if (v === undefined) return fallback;
+  if (v !== 'true' && v !== 'false')
+    throw new UsageError(`-${flag} takes true or false, not "${v}"`);
+  return v === 'true';
+};
+
 export const ADMIN_USAGE = `Usage: rmq admin <command> [-n "host:9876;host2:9876"] [options]   (NAMESRV_ADDR works too)
 
   updateTopic       -t topic (-c cluster | -b broker) [-r readQueues] [-w writeQueues] [-p perm] [-o order] [-a +key=value]
@@ -39,6 +64,7 @@ export const ADMIN_USAGE = `Usage: rmq admin <command> [-n "host:9876;host2:9876
   topicStatus       -t topic
   updateSubGroup    -g group (-c cluster | -b broker) [-o consumeMessageOrderly] [-q retryMaxTimes] [-s consumeEnable]
   consumerProgress  -g group [-t topic]
+  resetOffsetByTime -g group -t topic -s (now | ms | yyyy-MM-dd#HH:mm:ss:SSS) [-f force]   (force true: offsets may move forward too)
   clusterList
   brokerStatus      -b broker
   queryMsgById      -i offsetMsgId
@@ -130,6 +156,20 @@ export async function runAdmin(args: ParsedArgs, env: NodeJS.ProcessEnv): Promis
             time(r.lastTimestamp),
           ]),
         ])}\n\nDiff Total: ${diff}`;
+      }
+      case 'resetOffsetByTime': {
+        const group = need(args, 'g', 'group');
+        const topic = need(args, 't', 'topic');
+        const text = need(args, 's', 'timestamp');
+        const timestamp = parseTimestamp(text);
+        const force = bool(args, 'f', true);
+        const rows = await admin.resetOffsetByTime(group, topic, timestamp, force);
+        return `reset consumer offset by specified, group[${group}], topic[${topic}], force[${force}], timestamp(string)[${text}], timestamp(long)[${timestamp}]\n\n${table(
+          [
+            ['#brokerName', '#queueId', '#offset'],
+            ...rows.map((r) => [r.brokerName, r.queueId, r.offset]),
+          ],
+        )}`;
       }
       case 'clusterList': {
         const info = await admin.clusterInfo();

@@ -102,6 +102,13 @@ export class DefaultLitePullConsumer implements LitePullConsumer {
       ],
       consumerData: () => this.consumerData(),
       onConsumerIdsChanged: () => void this.rebalance(),
+      // An admin reset the group's offsets (RESET_CONSUMER_CLIENT_OFFSET): continue from them.
+      onResetOffset: (topic, offsets) => {
+        for (const { messageQueue, offset } of offsets) {
+          if (messageQueue.topic !== topic || !Number.isSafeInteger(offset) || offset < 0) continue;
+          if (this.readers.has(messageQueueKey(messageQueue))) this.seek(messageQueue, offset);
+        }
+      },
     };
   }
 

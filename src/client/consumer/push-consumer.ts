@@ -21,6 +21,7 @@ import { startOffset, type ConsumeFromWhere } from './consume-from-where.ts';
 import { pullOnce, updateConsumeOffset } from './pull-api.ts';
 import { ProcessQueue } from './process-queue.ts';
 import { LocalOffsetStore } from './local-offset-store.ts';
+import type { QueueOffset } from '../../common/protocol-data/reset-offset-body.ts';
 
 /** What a handler returns: nothing or CONSUME_SUCCESS = done; RECONSUME_LATER (or a throw) = retry. */
 export type ConsumeResult = 'CONSUME_SUCCESS' | 'RECONSUME_LATER';
@@ -70,6 +71,14 @@ export interface PushConsumerOptions {
   consumeOrderly?: boolean;
   /** @defaultValue 1000 */
   suspendCurrentQueueTimeMillis?: number;
+  /**
+   * PULL: queues are divided among the group's consumers (rebalance). POP: the broker hands out
+   * messages to any consumer of the group (RocketMQ 5's message-level load balancing).
+   * @defaultValue "PULL"
+   */
+  consumeMode?: 'PULL' | 'POP';
+  /** POP: ms a received message stays invisible to the group while its handler runs. @defaultValue 60000 */
+  popInvisibleTime?: number;
 }
 
 /** Typed events: `rebalance` with the queues now owned, `error` for failures the consumer retries itself. */
@@ -145,6 +154,8 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
       brokerSuspendMaxTimeMillis: 15000,
       consumeOrderly: false,
       suspendCurrentQueueTimeMillis: 1000,
+      consumeMode: 'PULL',
+      popInvisibleTime: 60000,
       ...options,
       offsetStorePath: options.offsetStorePath,
     };
@@ -154,6 +165,7 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
       topics: () => [...this.subscriptions.keys()],
       consumerData: () => this.consumerData(),
       onConsumerIdsChanged: () => void this.rebalance(),
+      onResetOffset: (topic, offsets) => void this.resetOffsets(topic, offsets),
     };
   }
 
@@ -374,6 +386,38 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
     }
   }
 
+  /**
+   * An admin reset the group's offsets (RESET_CONSUMER_CLIENT_OFFSET): each queue's held messages
+   * are dropped (handlers already running finish, but no longer count) and pulling starts over
+   * at the new offset, which is committed at once so that no late commit of the old position wins.
+   */
+  private async resetOffsets(topic: string, offsets: readonly QueueOffset[]): Promise<void> {
+    // A rebalance replaces queue entries too: reset between rebalances, never during one.
+    while (this.rebalancing) await this.rebalancing;
+    if (!this.running) return;
+    for (const { messageQueue, offset } of offsets) {
+      if (messageQueue.topic !== topic || !Number.isSafeInteger(offset) || offset < 0) continue;
+      const key = messageQueueKey(messageQueue);
+      const old = this.queues.get(key);
+      if (!old) continue;
+      old.pq.dropped = true;
+      old.interrupt.abort();
+      const entry = {
+        pq: new ProcessQueue(old.pq.queue, offset),
+        interrupt: new AbortController(),
+      };
+      this.queues.set(key, entry);
+      this.localOffsets?.update(key, offset);
+      const previous = old.pq.worker;
+      void (async () => {
+        await previous; // orderly: the message being handled finishes before the queue restarts
+        void this.commit(entry.pq);
+        await this.pullLoop(entry, offset);
+      })();
+    }
+    this.client.logger.info({ group: this.o.consumerGroup, topic, offsets }, 'Offsets reset');
+  }
+
   private async initialOffset(q: MessageQueue): Promise<number> {
     if (this.localOffsets) {
       const local = this.localOffsets.read(messageQueueKey(q));
@@ -438,6 +482,8 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
   private async consume(pq: ProcessQueue, message: MessageView): Promise<void> {
     await this.acquire();
     try {
+      // A dropped queue (rebalanced away or reset) is pulled again from its committed offset.
+      if (pq.dropped) return;
       let ok: boolean;
       try {
         const result = await this.dispatch(message);
@@ -445,6 +491,7 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
       } catch {
         ok = false;
       }
+      if (pq.dropped) return;
       if (!ok && !this.broadcasting && !(await this.sendBack(message))) {
         // The broker could not take it back: run it again here later.
         setTimeout(() => void this.consume(pq, message), 1000);

@@ -33,5 +33,7 @@ export const ResponseCode = {
   CONSUMER_NOT_ONLINE: 206,
   CONSUME_MSG_TIMEOUT: 207,
   NO_MESSAGE: 208,
+  POLLING_FULL: 209,
+  POLLING_TIMEOUT: 210,
 } as const;
 export type ResponseCode = (typeof ResponseCode)[keyof typeof ResponseCode];
