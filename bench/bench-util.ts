@@ -34,12 +34,19 @@ const RMQ = new URL('../bin/rmq.mjs', import.meta.url).pathname;
 export async function launchStandalone(
   storePathRootDir: string,
   extraArgs: readonly string[] = [],
-): Promise<{ child: ChildProcess; lines: string[]; namesrv: string; broker: string }> {
+): Promise<{
+  child: ChildProcess;
+  lines: string[];
+  namesrv: string;
+  broker: string;
+  grpc: string;
+}> {
   const started = await launch([
     RMQ,
     'start',
     '--namesrvPort=0',
     '--listenPort=0',
+    '--grpcServerPort=0',
     `--storePathRootDir=${storePathRootDir}`,
     ...extraArgs,
   ]);
@@ -47,6 +54,7 @@ export async function launchStandalone(
     ...started,
     namesrv: printedAddress(started.lines, 'namesrv'),
     broker: printedAddress(started.lines, 'broker'),
+    grpc: printedAddress(started.lines, 'grpc'),
   };
 }
 

@@ -15,6 +15,7 @@ const server = spawn(
     'start',
     '--namesrvPort=0',
     '--listenPort=0',
+    '--grpcServerPort=0',
     `--storePathRootDir=${root}`,
     '--mappedFileSizeCommitLog=16777216',
   ],

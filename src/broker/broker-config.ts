@@ -36,6 +36,18 @@ export const brokerConfigSchema = {
     max: 65535,
     doc: 'Remoting port (0 = any free port).',
   },
+  enableGrpc: {
+    type: 'bool',
+    default: true,
+    doc: 'Serve the RocketMQ 5 gRPC MessagingService (the official 5.x SDKs) from the broker process.',
+  },
+  grpcServerPort: {
+    type: 'int',
+    default: 8081,
+    min: 0,
+    max: 65535,
+    doc: 'gRPC port (0 = any free port).',
+  },
   bindAddress: {
     type: 'string',
     default: '0.0.0.0',

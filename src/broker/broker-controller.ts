@@ -39,6 +39,7 @@ const CLIENT_SCAN_INTERVAL_MS = 10000;
 export class BrokerController {
   readonly config: BrokerConfig;
   readonly store: MessageStore;
+  /** The protocol-neutral operations, for the gRPC endpoint composed beside the broker. */
   readonly service: BrokerService;
   private readonly logger: Logger;
   private readonly server: RemotingServer;
@@ -48,7 +49,8 @@ export class BrokerController {
   private timers: NodeJS.Timeout[] = [];
   private host = '127.0.0.1';
   private readonly schedule: ScheduleMessageService;
-  private readonly timer: TimerMessageService;
+  /** Timer message delivery (and recall, for the gRPC endpoint). */
+  readonly timer: TimerMessageService;
   private readonly transactions: TransactionService;
   readonly locks = new RebalanceLockManager();
 
@@ -115,7 +117,7 @@ export class BrokerController {
       root,
       this.logger,
     );
-    this.timer = new TimerMessageService(this.store, this.logger);
+    this.timer = new TimerMessageService(this.store, root, this.logger);
     this.server = new RemotingServer({
       port: config.listenPort,
       host: config.bindAddress,

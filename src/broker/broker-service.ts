@@ -681,7 +681,8 @@ export class BrokerService {
     offset: number,
     invisibleTime: number,
   ): Promise<Outcome & { popTime?: number }> {
-    const bad = checkInvisibleTime(invisibleTime);
+    // 0 makes the message visible again at once (the 5.x clients nack this way).
+    const bad = invisibleTime === 0 ? undefined : checkInvisibleTime(invisibleTime);
     if (bad) return bad;
     const r = await this.d.pop.changeInvisibleTime(
       group,
@@ -697,6 +698,22 @@ export class BrokerService {
       r === 'STALE_HANDLE'
         ? `the receipt handle of ${topic}-${queueId} offset ${offset} has expired: the message was handed out again`
         : `the message ${topic}-${queueId} offset ${offset} is already acknowledged`,
+    );
+  }
+
+  /** The message behind a receipt handle goes to %DLQ%group now and counts as consumed. */
+  async forwardToDeadLetterQueue(
+    group: string,
+    topic: string,
+    queueId: number,
+    popTime: number,
+    offset: number,
+  ): Promise<Outcome> {
+    const r = await this.d.pop.forwardToDeadLetterQueue(group, topic, queueId, popTime, offset);
+    if (r === 'OK' || r === 'ALREADY_ACKED') return { code: ResponseCode.SUCCESS };
+    return fail(
+      ResponseCode.NO_MESSAGE,
+      `the receipt handle of ${topic}-${queueId} offset ${offset} has expired: the message was handed out again`,
     );
   }
 

@@ -554,6 +554,24 @@ export class PopService {
     return stale ? 'STALE_HANDLE' : 'OK';
   }
 
+  /** Moves an in-flight message to %DLQ%group and acknowledges it (the 5.x FIFO clients ask this). */
+  async forwardToDeadLetterQueue(
+    group: string,
+    topic: string,
+    queueId: number,
+    popTime: number,
+    offset: number,
+  ): Promise<AckResult> {
+    const lease = this.states.get(PopService.key(group, topic, queueId))?.leases.get(offset);
+    if (!lease) return 'ALREADY_ACKED';
+    if (lease.popTime !== popTime) return 'STALE_HANDLE';
+    const got = this.d.store.getMessage({ topic, queueId, offset, maxMsgNums: 1 });
+    const record = got.queueOffsets[0] === offset ? got.messages[0] : undefined;
+    if (record) await this.toDlq(group, record, lease.attempt + 1);
+    await this.record({ k: 'ack', g: group, t: topic, q: queueId, pt: popTime, o: [offset] });
+    return 'OK';
+  }
+
   /** A new handle for an in-flight message, visible again after `invisibleTime` from now. */
   async changeInvisibleTime(
     group: string,

@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { readJsonFile, writeJsonFile } from '../managers/json-file.ts';
 import { decodeRecord, recordLayout } from '../../common/message/message-ext-codec.ts';
 import { MessageConst } from '../../common/message/message-const.ts';
-import { PutMessageStatus } from '../../store/api.ts';
+import { PutMessageStatus, type PutMessageResult } from '../../store/api.ts';
 import type { MessageStore } from '../../store/message-store.ts';
 import { restoreForAppend } from '../stored-message.ts';
 
@@ -23,19 +25,48 @@ const STEERING = [
 export class TimerMessageService {
   private readonly store: MessageStore;
   private readonly logger: Logger;
+  private readonly recallPath: string;
+  /** Recalled timer messages (UNIQ_KEY -> due time), skipped when they come due. */
+  private readonly recalled = new Map<string, number>();
 
-  constructor(store: MessageStore, logger: Logger) {
+  constructor(store: MessageStore, storeRoot: string, logger: Logger) {
     this.store = store;
     this.logger = logger;
+    this.recallPath = join(storeRoot, 'config', 'timerRecall.json');
   }
 
   start(): void {
+    const saved = readJsonFile<Record<string, number>>(this.recallPath) ?? {};
+    for (const [id, due] of Object.entries(saved)) this.recalled.set(id, due);
     this.store.timer?.start((records) => this.deliver(records));
   }
 
+  /**
+   * Cancels a timer message not yet due (RecallMessage): remembered on disk until its due time
+   * passes, and dropped instead of delivered. False when it is already due.
+   */
+  recall(uniqKey: string, deliverMs: number): boolean {
+    if (deliverMs <= Date.now()) return false;
+    this.recalled.set(uniqKey, deliverMs);
+    this.persistRecalls();
+    return true;
+  }
+
+  private persistRecalls(): void {
+    const horizon = Date.now() - 60_000;
+    for (const [id, due] of this.recalled) if (due < horizon) this.recalled.delete(id);
+    writeJsonFile(this.recallPath, Object.fromEntries(this.recalled));
+  }
+
   private async deliver(records: Buffer[]): Promise<void> {
-    const puts = records.map((record) => {
+    const puts: Promise<PutMessageResult>[] = [];
+    for (const record of records) {
       const msg = decodeRecord(record);
+      const id = msg.properties.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX);
+      if (id !== undefined && this.recalled.has(id)) {
+        this.logger.info({ msgId: id }, 'Recalled timer message dropped');
+        continue;
+      }
       const props = new Map(msg.properties);
       const topic = props.get(MessageConst.PROPERTY_REAL_TOPIC) ?? msg.topic;
       const queueId = Number(props.get(MessageConst.PROPERTY_REAL_QUEUE_ID) ?? 0);
@@ -45,10 +76,10 @@ export class TimerMessageService {
         layout.storeHost,
         layout.storeHost + layout.storeHostLength,
       );
-      return this.store.putMessage(
-        restoreForAppend(record, msg, props, storeHost, { topic, queueId }),
+      puts.push(
+        this.store.putMessage(restoreForAppend(record, msg, props, storeHost, { topic, queueId })),
       );
-    });
+    }
     const results = await Promise.all(puts);
     const failed = results.filter(
       (r) =>

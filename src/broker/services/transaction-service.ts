@@ -151,6 +151,13 @@ export class TransactionService {
     });
   }
 
+  /**
+   * Asked when a half message needs a check and no Remoting producer of its group is connected
+   * (the gRPC endpoint sends RecoverOrphanedTransactionCommand): real topic, the half message as
+   * stored, and its transaction id (the offset message id EndTransaction names it by).
+   */
+  orphanListener: ((topic: string, half: Buffer, transactionId: string) => void) | undefined;
+
   /** One check-back pass over unresolved half messages older than transactionTimeOut. */
   async check(now = Date.now()): Promise<void> {
     let offset = Math.max(this.scanFrom, this.store.getMinOffsetInQueue(SystemTopic.TRANS_HALF, 0));
@@ -193,9 +200,19 @@ export class TransactionService {
         const append = again.appendResult;
         if (!append) continue;
         const group = half.properties.get(MessageConst.PROPERTY_PRODUCER_GROUP) ?? '';
-        const channel = this.producers.channels(group)[0];
-        if (!channel) continue; // nobody to ask: the next pass tries again
         const stored = this.store.lookMessageByOffset(append.wroteOffset);
+        const channel = this.producers.channels(group)[0];
+        if (!channel) {
+          // No Remoting producer of the group: a gRPC producer of the topic may answer; if
+          // nobody does, the next pass asks again.
+          if (stored)
+            this.orphanListener?.(
+              half.properties.get(MessageConst.PROPERTY_REAL_TOPIC) ?? '',
+              stored,
+              createOffsetMessageId(this.storeHost(), append.wroteOffset),
+            );
+          continue;
+        }
         channel.connection.oneway(
           createRequest(
             RequestCode.CHECK_TRANSACTION_STATE,

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { NameServer } from '../../namesrv/name-server.ts';
 import { resolveNamesrvConfig } from '../../namesrv/namesrv-config.ts';
 import { BrokerController } from '../../broker/broker-controller.ts';
+import { GrpcServer } from '../../proxy/grpc/grpc-server.ts';
 import { resolveBrokerConfigs } from '../../broker/broker-config.ts';
 import type { ParsedArgs } from '../parse-flags.ts';
 import { envLayer, readPropertiesFile } from '../config-sources.ts';
@@ -54,14 +55,47 @@ export async function startStandalone(
     await namesrv.shutdown();
     throw err;
   }
+  let grpc: GrpcServer | undefined;
+  try {
+    grpc = await startGrpcEndpoint(controller, logger);
+  } catch (err) {
+    await controller.shutdown();
+    await namesrv.shutdown();
+    throw err;
+  }
   print(`namesrv 127.0.0.1:${namesrv.port}`);
   print(`broker ${controller.brokerAddr}`);
+  if (grpc) print(`grpc ${grpcAddr(controller, grpc)}`);
   return {
     async shutdown() {
+      await grpc?.shutdown();
       await controller.shutdown();
       await namesrv.shutdown();
     },
   };
+}
+
+/** The gRPC endpoint beside a broker when enableGrpc (the default), on grpcServerPort. */
+async function startGrpcEndpoint(
+  controller: BrokerController,
+  logger: Logger,
+): Promise<GrpcServer | undefined> {
+  const config = controller.service.deps.config;
+  if (!config.enableGrpc) return undefined;
+  const grpc = new GrpcServer({
+    service: controller.service,
+    recall: (id, ms) => controller.timer.recall(id, ms),
+    port: config.grpcServerPort,
+    host: config.bindAddress,
+    advertisedHost: controller.brokerAddr.slice(0, controller.brokerAddr.lastIndexOf(':')),
+    logger,
+  });
+  await grpc.start();
+  return grpc;
+}
+
+function grpcAddr(controller: BrokerController, grpc: GrpcServer): string {
+  return `${controller.brokerAddr.slice(0, controller.brokerAddr.lastIndexOf(':'))}:${grpc.port}`;
 }
 
 /** `rmq namesrv [-c namesrv.properties] [--key=value]`. */
@@ -104,6 +138,19 @@ export async function startBroker(
   }
   const controller = new BrokerController(broker, store, logger);
   await controller.start();
+  let grpc: GrpcServer | undefined;
+  try {
+    grpc = await startGrpcEndpoint(controller, logger);
+  } catch (err) {
+    await controller.shutdown();
+    throw err;
+  }
   print(`broker ${controller.brokerAddr}`);
-  return controller;
+  if (grpc) print(`grpc ${grpcAddr(controller, grpc)}`);
+  return {
+    async shutdown() {
+      await grpc?.shutdown();
+      await controller.shutdown();
+    },
+  };
 }

@@ -29,6 +29,7 @@ test('rmq start prints its endpoints and ready, serves rmq admin, and stops clea
       'start',
       '--namesrvPort=0',
       '--listenPort=0',
+      '--grpcServerPort=0',
       `--storePathRootDir=${root}`,
       '--mappedFileSizeCommitLog=1048576',
     ],
@@ -60,7 +61,8 @@ test('rmq start prints its endpoints and ready, serves rmq admin, and stops clea
   });
   assert.match(lines[0] ?? '', /^namesrv 127\.0\.0\.1:\d+$/);
   assert.match(lines[1] ?? '', /^broker 127\.0\.0\.1:\d+$/);
-  assert.equal(lines[2], 'ready');
+  assert.match(lines[2] ?? '', /^grpc 127\.0\.0\.1:\d+$/);
+  assert.equal(lines[3], 'ready');
   const ns = (lines[0] ?? '').split(' ')[1] ?? '';
   const broker = (lines[1] ?? '').split(' ')[1] ?? '';
 
