@@ -681,8 +681,9 @@ export class BrokerService {
     offset: number,
     invisibleTime: number,
   ): Promise<Outcome & { popTime?: number }> {
-    // 0 makes the message visible again at once (the 5.x clients nack this way).
-    const bad = invisibleTime === 0 ? undefined : checkInvisibleTime(invisibleTime);
+    // Any delay from 0 (visible again at once) up: the 5.x clients nack with their retry back-off,
+    // which can be a few ms.
+    const bad = checkInvisibleTime(invisibleTime, 0);
     if (bad) return bad;
     const r = await this.d.pop.changeInvisibleTime(
       group,
@@ -935,10 +936,10 @@ export function joinRecords(records: readonly Buffer[], total: number): Buffer {
     : Buffer.concat(records, total);
 }
 
-function checkInvisibleTime(ms: number): Outcome | undefined {
-  if (ms >= POP_MIN_INVISIBLE_TIME && ms <= POP_MAX_INVISIBLE_TIME) return undefined;
+function checkInvisibleTime(ms: number, min = POP_MIN_INVISIBLE_TIME): Outcome | undefined {
+  if (ms >= min && ms <= POP_MAX_INVISIBLE_TIME) return undefined;
   return fail(
     ResponseCode.MESSAGE_ILLEGAL,
-    `invisibleTime ${ms} ms is outside ${POP_MIN_INVISIBLE_TIME}..${POP_MAX_INVISIBLE_TIME}`,
+    `invisibleTime ${ms} ms is outside ${min}..${POP_MAX_INVISIBLE_TIME}`,
   );
 }

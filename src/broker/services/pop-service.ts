@@ -595,7 +595,18 @@ export class PopService {
       o: [offset],
       a: [lease.attempt],
     });
+    this.wakeAt(group, topic, next + invisibleTime);
     return { popTime: next };
+  }
+
+  /** Pops waiting on this group and topic look again when a message becomes visible at `at`. */
+  private wakeAt(group: string, topic: string, at: number): void {
+    const fire = (): void => {
+      for (const w of [...this.waiters]) if (w.group === group && w.topic === topic) w.wake();
+    };
+    const delay = at - Date.now();
+    if (delay <= 0) fire();
+    else setTimeout(fire, delay).unref();
   }
 
   /** Waits until a message may be visible for this group and topic, or `timeoutMs` passes. */

@@ -99,7 +99,15 @@ export function messagingService(o: MessagingServiceOptions): {
       Promise.resolve()
         .then(() => (ctx.clientId ? fn(call.request, ctx) : { status: clientIdRequired() }))
         .then(
-          (res) => callback(null, res),
+          (res) => {
+            const st = res.status as Status | undefined;
+            if (st && st.code !== Code.OK)
+              logger.debug(
+                { rpc: fn.name, code: st.code, remark: st.message },
+                'gRPC call answered',
+              );
+            callback(null, res);
+          },
           (err: unknown) => {
             logger.warn({ err }, 'gRPC call failed');
             callback(null, { status: statusOfError(err) });

@@ -127,7 +127,7 @@ export class TelemetrySessions {
         ...settings.subscription,
         fifo: groupConfig?.consumeMessageOrderly ?? false,
         receiveBatchSize: 32,
-        longPollingTimeout: fromMillis(Math.min(polling, cfg.brokerSuspendMaxTimeMillis + 5000)),
+        longPollingTimeout: fromMillis(Math.min(polling, cfg.brokerSuspendMaxTimeMillis)),
       };
       out.backoffPolicy = {
         maxAttempts: (groupConfig?.retryMaxTimes ?? 16) + 1,

@@ -144,9 +144,9 @@ test("changeInvisibleDuration extends a message's invisibility with a new handle
   await assert.rejects(consumer.ack(oldHandle), MQBrokerError, 'the old handle no longer acks');
   await consumer.ack(m);
   await assert.rejects(
-    consumer.changeInvisibleDuration(m, 500),
+    consumer.changeInvisibleDuration(m, -5),
     (e: unknown) => e instanceof MQBrokerError && e.responseCode === ResponseCode.MESSAGE_ILLEGAL,
-    'an invisible time below 1 s is refused',
+    'a negative invisible time is refused',
   );
 });
 
