@@ -42,6 +42,14 @@ module.exports = {
       from: { path: '^src/broker/' },
       to: { path: '^src/store/', pathNot: '^src/store/(message-store|api|store-config)\\.ts$' },
     },
+    {
+      name: 'proxy-uses-broker-service-only',
+      severity: 'error',
+      comment: 'the gRPC endpoint calls the protocol-neutral broker operations, nothing deeper',
+      from: { path: '^src/proxy/' },
+      to: { path: '^src/broker/', pathNot: '^src/broker/broker-service\\.ts$' },
+    },
+    layer('proxy/', ['namesrv', 'client', 'admin', 'dashboard', 'cli'], 'proxy sits on the broker'),
     layer(
       'client/',
       ['store', 'namesrv', 'broker', 'proxy', 'admin', 'dashboard', 'cli'],

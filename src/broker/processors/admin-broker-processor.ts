@@ -18,6 +18,9 @@ import { resetConsumerOffset, type ResetQueueOffset } from '../reset-consumer-of
 import { encodeResetOffsetBody } from '../../common/protocol-data/reset-offset-body.ts';
 
 /** Parses mqadmin's attribute syntax: "+key=value,+key2=value2" (a leading "-" deletes). */
+/** RocketMQ 5's TopicMessageType values for the message.type attribute. */
+const TOPIC_MESSAGE_TYPES = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION', 'MIXED'];
+
 function parseAttributes(
   text: string | undefined,
   base: Record<string, string>,
@@ -30,6 +33,11 @@ function parseAttributes(
     if (sign === '-') delete out[key];
     else out[key] = value;
   }
+  const type = out['message.type'];
+  if (type !== undefined && !TOPIC_MESSAGE_TYPES.includes(type))
+    throw new Error(
+      `the attribute message.type=${type} is not one of ${TOPIC_MESSAGE_TYPES.join(', ')}`,
+    );
   return out;
 }
 

@@ -1,0 +1,138 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { credentials, makeGenericClientConstructor, Metadata, type Client } from '@grpc/grpc-js';
+import { AdminClient } from '../../../src/admin/admin-client.ts';
+import { messagingServiceDefinition } from '../../../src/proxy/grpc/proto-definition.ts';
+import { startCluster, uniqueName } from '../../helpers/start-cluster.ts';
+import { startGrpc } from '../../helpers/start-grpc.ts';
+
+type Unary = (
+  req: unknown,
+  md: Metadata,
+  cb: (err: Error | null, res: Record<string, unknown>) => void,
+) => void;
+
+/** A raw MessagingService client (no SDK rules in the way), for what the official client never sends. */
+function rawClient(endpoint: string): Client & Record<string, Unary> {
+  const Ctor = makeGenericClientConstructor(messagingServiceDefinition(), 'MessagingService');
+  return new Ctor(endpoint, credentials.createInsecure()) as unknown as Client &
+    Record<string, Unary>;
+}
+
+function call(
+  client: Record<string, Unary>,
+  rpc: string,
+  req: unknown,
+  clientId = 'raw-client',
+): Promise<Record<string, unknown>> {
+  const md = new Metadata();
+  if (clientId) md.set('x-mq-client-id', clientId);
+  return new Promise((resolve, reject) => {
+    (client[rpc] as Unary).call(client, req, md, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+}
+
+const statusOf = (res: Record<string, unknown>): { code: string; message: string } =>
+  res.status as { code: string; message: string };
+
+test('gRPC endpoint: routes carry the topic message type; sends of another type, blank ids and unknown topics get v2 codes with remarks', async (t) => {
+  const cluster = await startCluster(t);
+  const { endpoint } = await startGrpc(cluster);
+  const client = rawClient(endpoint);
+  t.after(() => client.close());
+  const admin = new AdminClient({ namesrvAddr: cluster.namesrvAddr });
+  t.after(() => admin.shutdown());
+  const fifo = uniqueName('RawFifo');
+  await admin.updateTopic([cluster.brokerAddr], {
+    topic: fifo,
+    readQueueNums: 2,
+    writeQueueNums: 2,
+    attributes: '+message.type=FIFO',
+  });
+  await assert.rejects(
+    admin.updateTopic([cluster.brokerAddr], {
+      topic: uniqueName('Bad'),
+      attributes: '+message.type=FAST',
+    }),
+    /message\.type=FAST is not one of NORMAL, FIFO, DELAY, TRANSACTION, MIXED/,
+  );
+
+  const route = await call(client, 'QueryRoute', {
+    topic: { name: fifo },
+    endpoints: { addresses: [{ host: '127.0.0.1', port: 1 }] },
+  });
+  assert.equal(statusOf(route).code, 'OK');
+  const queues = route.messageQueues as {
+    id: number;
+    permission: string;
+    acceptMessageTypes: string[];
+    broker: { id: number; endpoints: { addresses: unknown[] } };
+  }[];
+  assert.deepEqual(
+    queues.map((q) => q.id),
+    [0, 1],
+  );
+  assert.ok(queues.every((q) => q.permission === 'READ_WRITE' && q.broker.id === 0));
+  assert.deepEqual(queues[0]?.acceptMessageTypes, ['FIFO']);
+  assert.equal(queues[0]?.broker.endpoints.addresses.length, 1, 'one address per broker');
+
+  const unknown = await call(client, 'QueryRoute', { topic: { name: 'NoSuchTopic' } });
+  assert.equal(statusOf(unknown).code, 'TOPIC_NOT_FOUND');
+  assert.match(statusOf(unknown).message, /NoSuchTopic/);
+
+  const message = (over: Record<string, unknown>) => ({
+    topic: { name: fifo },
+    body: Buffer.from('x'),
+    userProperties: {},
+    systemProperties: { messageId: '01AB', messageType: 'NORMAL', ...over },
+  });
+  const wrongType = await call(client, 'SendMessage', { messages: [message({})] });
+  assert.equal(statusOf(wrongType).code, 'MESSAGE_PROPERTY_CONFLICT_WITH_TYPE');
+  assert.match(statusOf(wrongType).message, /accepts FIFO messages, not NORMAL/);
+  const blankId = await call(client, 'SendMessage', {
+    messages: [message({ messageId: ' ', messageType: 'FIFO', messageGroup: 'g' })],
+  });
+  assert.equal(statusOf(blankId).code, 'ILLEGAL_MESSAGE_ID');
+  const reserved = await call(client, 'SendMessage', {
+    messages: [
+      { ...message({ messageType: 'FIFO', messageGroup: 'g' }), userProperties: { UNIQ_KEY: 'x' } },
+    ],
+  });
+  assert.equal(statusOf(reserved).code, 'ILLEGAL_MESSAGE_PROPERTY_KEY');
+  const ok = await call(client, 'SendMessage', {
+    messages: [message({ messageType: 'FIFO', messageGroup: 'g' })],
+  });
+  assert.equal(statusOf(ok).code, 'OK');
+  assert.equal((ok.entries as { messageId: string }[])[0]?.messageId, '01AB');
+
+  const noClientId = await call(client, 'Heartbeat', { clientType: 'PRODUCER' }, '');
+  assert.equal(statusOf(noClientId).code, 'CLIENT_ID_REQUIRED');
+  const badHandle = await call(client, 'AckMessage', {
+    group: { name: 'G' },
+    topic: { name: fifo },
+    entries: [{ messageId: '01AB', receiptHandle: 'nonsense' }],
+  });
+  assert.equal(statusOf(badHandle).code, 'INVALID_RECEIPT_HANDLE');
+  const lite = await call(client, 'SyncLiteSubscription', {});
+  assert.equal(statusOf(lite).code, 'NOT_IMPLEMENTED');
+});
+
+test('gRPC namespaces: x-mq-namespace names resources "namespace%name" inside the broker', async (t) => {
+  const cluster = await startCluster(t);
+  const { endpoint } = await startGrpc(cluster);
+  const client = rawClient(endpoint);
+  t.after(() => client.close());
+  const topic = uniqueName('NsTopic');
+  await cluster.createTopic(`tenant1%${topic}`, 1);
+  const md = new Metadata();
+  md.set('x-mq-client-id', 'ns-client');
+  md.set('x-mq-namespace', 'tenant1');
+  const route = await new Promise<Record<string, unknown>>((resolve, reject) =>
+    (client.QueryRoute as Unary).call(client, { topic: { name: topic } }, md, (err, res) =>
+      err ? reject(err) : resolve(res),
+    ),
+  );
+  assert.equal(statusOf(route).code, 'OK');
+  const q = (route.messageQueues as { topic: { name: string; resourceNamespace: string } }[])[0];
+  assert.deepEqual(q?.topic, { resourceNamespace: 'tenant1', name: topic });
+});
