@@ -48,6 +48,16 @@ export const brokerConfigSchema = {
     max: 65535,
     doc: 'gRPC port (0 = any free port).',
   },
+  grpcTlsCertPath: {
+    type: 'string',
+    default: '',
+    doc: 'PEM certificate chain for gRPC over TLS; with grpcTlsKeyPath, the gRPC port takes TLS and plaintext clients alike.',
+  },
+  grpcTlsKeyPath: {
+    type: 'string',
+    default: '',
+    doc: 'PEM private key for gRPC over TLS.',
+  },
   bindAddress: {
     type: 'string',
     default: '0.0.0.0',

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -88,6 +89,10 @@ async function startGrpcEndpoint(
     port: config.grpcServerPort,
     host: config.bindAddress,
     advertisedHost: controller.brokerAddr.slice(0, controller.brokerAddr.lastIndexOf(':')),
+    tls:
+      config.grpcTlsCertPath && config.grpcTlsKeyPath
+        ? { cert: readFileSync(config.grpcTlsCertPath), key: readFileSync(config.grpcTlsKeyPath) }
+        : undefined,
     logger,
   });
   await grpc.start();

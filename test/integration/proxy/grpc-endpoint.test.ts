@@ -1,8 +1,14 @@
 import { test } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino } from 'pino';
 import assert from 'node:assert/strict';
 import { credentials, makeGenericClientConstructor, Metadata, type Client } from '@grpc/grpc-js';
 import { AdminClient } from '../../../src/admin/admin-client.ts';
 import { messagingServiceDefinition } from '../../../src/proxy/grpc/proto-definition.ts';
+import { GrpcServer } from '../../../src/proxy/grpc/grpc-server.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 import { startCluster, uniqueName } from '../../helpers/start-cluster.ts';
 import { startGrpc } from '../../helpers/start-grpc.ts';
 
@@ -135,4 +141,60 @@ test('gRPC namespaces: x-mq-namespace names resources "namespace%name" inside th
   assert.equal(statusOf(route).code, 'OK');
   const q = (route.messageQueues as { topic: { name: string; resourceNamespace: string } }[])[0];
   assert.deepEqual(q?.topic, { resourceNamespace: 'tenant1', name: topic });
+});
+
+test('gRPC over TLS and plaintext on the same port when a certificate is configured', async (t) => {
+  const cluster = await startCluster(t);
+  const dir = tempDir(t, 'rmq-grpc-tls-');
+  const certPath = join(dir, 'cert.pem');
+  const keyPath = join(dir, 'key.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+    ],
+    { stdio: 'ignore' },
+  );
+  const cert = readFileSync(certPath);
+  const server = new GrpcServer({
+    service: cluster.broker.service,
+    recall: () => false,
+    port: 0,
+    host: '127.0.0.1',
+    advertisedHost: '127.0.0.1',
+    tls: { cert, key: readFileSync(keyPath) },
+    logger: pino({ level: 'silent' }),
+  });
+  await server.start();
+  cluster.onStop(() => server.shutdown());
+  const topic = uniqueName('TlsTopic');
+  await cluster.createTopic(topic, 1);
+  const Ctor = makeGenericClientConstructor(messagingServiceDefinition(), 'MessagingService');
+  const secure = new Ctor(
+    `127.0.0.1:${server.port}`,
+    credentials.createSsl(cert),
+  ) as unknown as Client & Record<string, Unary>;
+  const plain = rawClient(`127.0.0.1:${server.port}`);
+  t.after(() => {
+    secure.close();
+    plain.close();
+  });
+  for (const client of [secure, plain]) {
+    const route = await call(client, 'QueryRoute', { topic: { name: topic } });
+    assert.equal(statusOf(route).code, 'OK');
+  }
 });
