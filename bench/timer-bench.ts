@@ -1,5 +1,5 @@
 /**
- * Timer-message benchmark (run by `npm run bench` after the SDK one): the rocketmq-ts producer
+ * Timer-message benchmark (run by `npm run bench` after the gRPC one): the rocketmq-ts producer
  * schedules 1,000,000 timer messages (`deliveryTimestamp`, 64-byte bodies, 512 sends in flight)
  * against `rmq start` in another process, all due after the last send is acknowledged, so the whole
  * set is pending at once; then the broker's RSS with them pending, and, once the wheel has
