@@ -82,8 +82,11 @@ export interface PullInput {
   expressionType: string | undefined;
   commitOffset: number | undefined;
   suspendTimeoutMillis: number;
-  /** Called once with an abort function: the caller aborts a held pull when its connection closes. */
-  onHold?: (abort: () => void) => void;
+  /**
+   * Called once with an abort function: the caller aborts a held pull when its connection closes;
+   * it may return a function that unregisters the abort once the pull is answered.
+   */
+  onHold?: (abort: () => void) => (() => void) | void;
 }
 
 export interface PullOutcome extends Outcome {
@@ -129,7 +132,8 @@ export interface PopInput {
   expression: string | undefined;
   /** FIFO: a message group's messages in order, one group held while any is in flight. */
   order: boolean;
-  onHold?: (abort: () => void) => void;
+  /** Called with an abort function while the pop waits; may return a function that unregisters it. */
+  onHold?: (abort: () => void) => (() => void) | void;
 }
 
 export interface PopOutcome extends Outcome {
@@ -617,6 +621,8 @@ export class BrokerService {
     const deadline = Date.now() + Math.min(input.pollTime, POP_MAX_POLL_TIME);
     let aborted = false;
     for (;;) {
+      if (aborted)
+        return { ...empty, ...fail(ResponseCode.POLLING_TIMEOUT, 'the consumer went away') };
       const r = await this.d.pop.pop({
         group: input.group,
         topic: input.topic,
@@ -712,6 +718,11 @@ export class BrokerService {
   ): Promise<Outcome> {
     const r = await this.d.pop.forwardToDeadLetterQueue(group, topic, queueId, popTime, offset);
     if (r === 'OK' || r === 'ALREADY_ACKED') return { code: ResponseCode.SUCCESS };
+    if (r === 'DLQ_FAILED')
+      return fail(
+        ResponseCode.SYSTEM_ERROR,
+        `the message ${topic}-${queueId} offset ${offset} could not be stored in %DLQ%${group}; it stays in flight`,
+      );
     return fail(
       ResponseCode.NO_MESSAGE,
       `the receipt handle of ${topic}-${queueId} offset ${offset} has expired: the message was handed out again`,

@@ -152,7 +152,7 @@ export const storeConfigSchema = {
     type: 'int',
     default: 100 * 1024 * 1024,
     min: 4096,
-    doc: 'Bytes per timer log file, a multiple of the 32-byte timer record.',
+    doc: 'Bytes per timer log file, a multiple of the 40-byte timer record.',
   },
   timerFlushIntervalMs: {
     type: 'int',
@@ -202,8 +202,8 @@ export function resolveStoreConfig(
   if (probe.storePathRootDir.startsWith('~')) {
     fixes.storePathRootDir = join(homedir(), probe.storePathRootDir.slice(1));
   }
-  if (probe.mappedFileSizeTimerLog % 32 !== 0) {
-    fixes.mappedFileSizeTimerLog = Math.ceil(probe.mappedFileSizeTimerLog / 32) * 32;
+  if (probe.mappedFileSizeTimerLog % 40 !== 0) {
+    fixes.mappedFileSizeTimerLog = Math.ceil(probe.mappedFileSizeTimerLog / 40) * 40;
   }
   if (probe.mappedFileSizeConsumeQueue % 20 !== 0) {
     fixes.mappedFileSizeConsumeQueue = Math.ceil(probe.mappedFileSizeConsumeQueue / 20) * 20;

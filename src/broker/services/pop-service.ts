@@ -22,6 +22,8 @@ const SNAPSHOT_INTERVAL_MS = 5000;
 const FIFO_SCAN_LIMIT = 2000;
 /** Most messages in flight per queue and group; a queue at the limit hands out only redeliveries. */
 const MAX_IN_FLIGHT_PER_QUEUE = 20000;
+/** A message the DLQ refused is tried again after this long. */
+const DLQ_RETRY_MS = 1000;
 
 /** One delivery of a message to the group: the handle (popTime) and when it becomes visible again. */
 interface Lease {
@@ -90,7 +92,7 @@ export interface PopResult {
   restNum: number;
 }
 
-export type AckResult = 'OK' | 'ALREADY_ACKED' | 'STALE_HANDLE';
+export type AckResult = 'OK' | 'ALREADY_ACKED' | 'STALE_HANDLE' | 'DLQ_FAILED';
 
 interface PopServiceDeps {
   store: MessageStore;
@@ -114,6 +116,8 @@ interface ReviveRecord {
   it?: number;
   o: number[];
   a?: number[];
+  /** ck: offsets the filter passed over, consumed by the group without delivery. */
+  s?: number[];
 }
 
 interface Snapshot {
@@ -293,6 +297,10 @@ export class PopService {
       this.states.set(key, st);
     }
     if (r.k === 'ck') {
+      for (const o of r.s ?? []) {
+        if (o >= st.committed && !st.leases.has(o)) st.acked.add(o);
+        if (o >= st.popOffset) st.popOffset = o + 1;
+      }
       r.o.forEach((o, i) => {
         if (o < st.committed || st.acked.has(o)) return;
         st.leases.set(o, { popTime: r.pt, visibleAt: r.pt + (r.it ?? 0), attempt: r.a?.[i] ?? 0 });
@@ -306,8 +314,8 @@ export class PopService {
         if (o >= st.committed) st.acked.add(o);
         if (o >= st.popOffset) st.popOffset = o + 1;
       }
-      if (st.compact()) this.commitOffset(key, st);
     }
+    if (st.compact()) this.commitOffset(key, st);
     this.dirty = true;
   }
 
@@ -356,15 +364,16 @@ export class PopService {
       const room = req.maxMsgNums - result.messages.length;
       if (room <= 0) break;
       const st = this.state(req.group, req.topic, queueId, req.initMode);
+      const skipped: number[] = [];
       const taken = req.order
-        ? await this.takeInOrder(req, queueId, st, room)
-        : await this.takeAny(req, queueId, st, room);
+        ? await this.takeInOrder(req, queueId, st, room, skipped)
+        : await this.takeAny(req, queueId, st, room, skipped);
       result.restNum += Math.max(
         0,
         this.d.store.getMaxOffsetInQueue(req.topic, queueId) - st.popOffset,
       );
-      if (taken.length === 0) continue;
-      result.startOffsets.set(queueId, taken[0]?.queueOffset ?? 0);
+      if (taken.length === 0 && skipped.length === 0) continue;
+      if (taken.length > 0) result.startOffsets.set(queueId, taken[0]?.queueOffset ?? 0);
       result.messages.push(...taken);
       writes.push(
         this.record({
@@ -376,6 +385,7 @@ export class PopService {
           it: req.invisibleTime,
           o: taken.map((m) => m.queueOffset),
           a: taken.map((m) => m.attempt),
+          ...(skipped.length > 0 ? { s: skipped } : {}),
         }),
       );
     }
@@ -395,6 +405,7 @@ export class PopService {
     queueId: number,
     st: QueuePopState,
     room: number,
+    skipped: number[],
   ): Promise<PoppedMessage[]> {
     const now = Date.now();
     const out: PoppedMessage[] = [];
@@ -417,10 +428,15 @@ export class PopService {
     const picked = new Set(got.queueOffsets);
     const end = Math.max(from, got.nextBeginOffset);
     // Offsets the filter passed over count as consumed by this group.
-    for (let o = from; o < end; o++) if (!picked.has(o)) st.acked.add(o);
+    for (let o = from; o < end; o++) {
+      if (picked.has(o)) continue;
+      st.acked.add(o);
+      skipped.push(o);
+    }
     got.messages.forEach((record, i) => {
       const offset = got.queueOffsets[i] as number;
-      st.leases.set(offset, { popTime: 0, visibleAt: Infinity, attempt: 0 });
+      // Held until the pop's checkpoint record gives it its handle and invisible time.
+      st.leases.set(offset, { popTime: 0, visibleAt: now + req.invisibleTime, attempt: 0 });
       out.push({ queueId, queueOffset: offset, record, attempt: 0 });
     });
     if (end > st.popOffset) st.popOffset = end;
@@ -437,6 +453,7 @@ export class PopService {
     queueId: number,
     st: QueuePopState,
     room: number,
+    skipped: number[],
   ): Promise<PoppedMessage[]> {
     const now = Date.now();
     const out: PoppedMessage[] = [];
@@ -459,6 +476,7 @@ export class PopService {
         if (held.has(group)) continue;
         if (!lease && req.filter && !matches(req.filter, record)) {
           st.acked.add(o);
+          skipped.push(o);
           continue;
         }
         if (lease) {
@@ -466,7 +484,7 @@ export class PopService {
           if (m) out.push(m);
           else continue;
         } else {
-          st.leases.set(o, { popTime: 0, visibleAt: Infinity, attempt: 0 });
+          st.leases.set(o, { popTime: 0, visibleAt: now + req.invisibleTime, attempt: 0 });
           out.push({ queueId, queueOffset: o, record, attempt: 0 });
           if (o >= st.popOffset) st.popOffset = o + 1;
         }
@@ -493,10 +511,14 @@ export class PopService {
       if (got.queueOffsets[0] === offset) record = got.messages[0];
     }
     const attempt = lease.attempt + 1;
+    // Nobody else takes it while this pop works on it (the checkpoint record sets the real time).
+    lease.visibleAt = Date.now() + req.invisibleTime;
     if (!record || attempt > req.maxReconsumeTimes) {
-      // Gone from the store, or out of retries: acknowledged for the group (after the DLQ put).
-      if (record) await this.toDlq(req.group, record, attempt);
-      lease.visibleAt = Infinity; // nobody takes it while the ack is written
+      // Gone from the store, or out of retries: acknowledged for the group once it is in the DLQ.
+      if (record && !(await this.toDlq(req.group, record, attempt))) {
+        lease.visibleAt = Date.now() + DLQ_RETRY_MS; // try the DLQ again later; never drop it
+        return undefined;
+      }
       await this.record({
         k: 'ack',
         g: req.group,
@@ -507,13 +529,13 @@ export class PopService {
       });
       return undefined;
     }
-    lease.visibleAt = Infinity;
     const copy = Buffer.from(record);
     copy.writeInt32BE(attempt, reconsumeTimesAt(copy));
     return { queueId, queueOffset: offset, record: copy, attempt };
   }
 
-  private async toDlq(group: string, record: Buffer, attempt: number): Promise<void> {
+  /** Stores the message in %DLQ%group; false when the store refused it. */
+  private async toDlq(group: string, record: Buffer, attempt: number): Promise<boolean> {
     const msg = decodeRecord(record);
     const props = new Map(msg.properties);
     props.set(MessageConst.PROPERTY_RETRY_TOPIC, msg.topic);
@@ -530,10 +552,13 @@ export class PopService {
         { reconsumeTimes: attempt },
       ),
     );
-    this.d.logger.info(
-      { group, topic: msg.topic, offset: msg.queueOffset, status: put.status },
-      'POP message moved to the DLQ after its last attempt',
+    const stored =
+      put.status === PutMessageStatus.PUT_OK || put.status === PutMessageStatus.FLUSH_DISK_TIMEOUT;
+    this.d.logger[stored ? 'info' : 'warn'](
+      { group, topic: msg.topic, offset: msg.queueOffset, status: put.status, remark: put.remark },
+      stored ? 'POP message moved to the DLQ' : 'POP message could not be stored in the DLQ; kept',
     );
+    return stored;
   }
 
   async ack(
@@ -567,7 +592,7 @@ export class PopService {
     if (lease.popTime !== popTime) return 'STALE_HANDLE';
     const got = this.d.store.getMessage({ topic, queueId, offset, maxMsgNums: 1 });
     const record = got.queueOffsets[0] === offset ? got.messages[0] : undefined;
-    if (record) await this.toDlq(group, record, lease.attempt + 1);
+    if (record && !(await this.toDlq(group, record, lease.attempt + 1))) return 'DLQ_FAILED';
     await this.record({ k: 'ack', g: group, t: topic, q: queueId, pt: popTime, o: [offset] });
     return 'OK';
   }
@@ -614,17 +639,19 @@ export class PopService {
     group: string,
     topic: string,
     timeoutMs: number,
-    cancel?: (abort: () => void) => void,
+    cancel?: (abort: () => void) => (() => void) | void,
   ): Promise<void> {
     if (this.stopping) return Promise.resolve();
     return new Promise((resolve) => {
       const timers: NodeJS.Timeout[] = [];
+      let unregister: (() => void) | void = undefined;
       const w: Waiter = {
         topic,
         group,
         wake: () => {
           for (const t of timers) clearTimeout(t);
           this.waiters.delete(w);
+          if (unregister) unregister();
           resolve();
         },
       };
@@ -633,7 +660,7 @@ export class PopService {
       const next = this.nextVisibleAt(group, topic);
       if (next !== undefined && next - Date.now() < timeoutMs)
         timers.push(setTimeout(w.wake, Math.max(0, next - Date.now())));
-      cancel?.(w.wake);
+      unregister = cancel?.(w.wake);
     });
   }
 

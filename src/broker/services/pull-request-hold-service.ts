@@ -23,7 +23,7 @@ export class PullRequestHoldService {
     queueId: number,
     offset: number,
     timeoutMs: number,
-    cancel?: (abort: () => void) => void,
+    cancel?: (abort: () => void) => (() => void) | void,
   ): Promise<void> {
     const key = PullRequestHoldService.key(topic, queueId);
     return new Promise((resolve) => {
@@ -33,10 +33,12 @@ export class PullRequestHoldService {
         this.held.set(key, set);
       }
       const entries = set;
+      let unregister: (() => void) | void = undefined;
       const entry: HeldPull = {
         offset,
         wake: () => {
           clearTimeout(entry.timer);
+          if (unregister) unregister();
           entries.delete(entry);
           if (entries.size === 0 && this.held.get(key) === entries) this.held.delete(key);
           resolve();
@@ -44,7 +46,7 @@ export class PullRequestHoldService {
         timer: setTimeout(() => entry.wake(), timeoutMs),
       };
       entries.add(entry);
-      cancel?.(() => entry.wake());
+      unregister = cancel?.(() => entry.wake());
     });
   }
 

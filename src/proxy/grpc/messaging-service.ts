@@ -432,7 +432,19 @@ export function messagingService(o: MessagingServiceOptions): {
         ),
       );
     let body = m.body;
-    if (sp.bodyEncoding === 'GZIP') body = gunzipSync(body);
+    if (sp.bodyEncoding === 'GZIP') {
+      try {
+        // Bounded: a small compressed body must not inflate past what the broker would store.
+        body = gunzipSync(body, { maxOutputLength: deps.store.config.maxMessageSize + 1 });
+      } catch (err) {
+        return fail(
+          status(
+            Code.MESSAGE_BODY_TOO_LARGE,
+            `the GZIP body cannot be inflated within maxMessageSize ${deps.store.config.maxMessageSize}: ${(err as Error).message}`,
+          ),
+        );
+      }
+    }
     if (body.length > deps.store.config.maxMessageSize)
       return fail(
         status(
@@ -509,7 +521,10 @@ export function messagingService(o: MessagingServiceOptions): {
       expressionType: filter?.type === 'SQL' ? 'SQL92' : 'TAG',
       expression: filter?.expression || '*',
       order: deps.groups.get(group)?.consumeMessageOrderly ?? false,
-      onHold: (abort) => call.on('cancelled', abort),
+      onHold: (abort) => {
+        call.on('cancelled', abort);
+        return () => call.off('cancelled', abort);
+      },
     });
     if (call.cancelled || call.writableEnded) return;
     if (r.messages.length === 0) {
@@ -553,7 +568,10 @@ export function messagingService(o: MessagingServiceOptions): {
       expressionType: filter?.type === 'SQL' ? 'SQL92' : 'TAG',
       commitOffset: undefined,
       suspendTimeoutMillis: toMillis(req.longPollingTimeout as ProtoTime),
-      onHold: (abort) => call.on('cancelled', abort),
+      onHold: (abort) => {
+        call.on('cancelled', abort);
+        return () => call.off('cancelled', abort);
+      },
     });
     if (call.cancelled) return;
     call.write({ status: r.code === ResponseCode.SUCCESS ? OK : statusOf(r) });

@@ -86,9 +86,17 @@ export class RemotingConnection {
     return this.isClosed;
   }
 
-  onClosed(listener: () => void): void {
-    if (this.isClosed) listener();
-    else this.closeListeners.push(listener);
+  /** Calls `listener` once the connection closes; returns a function that unregisters it. */
+  onClosed(listener: () => void): () => void {
+    if (this.isClosed) {
+      listener();
+      return () => undefined;
+    }
+    this.closeListeners.push(listener);
+    return () => {
+      const i = this.closeListeners.indexOf(listener);
+      if (i >= 0) this.closeListeners.splice(i, 1);
+    };
   }
 
   /** Writes a command (frame prefix + header, then the body as its own buffer). */

@@ -2,15 +2,16 @@ import { readLong, writeLong } from '../../common/message/message-ext-codec.ts';
 import { SegmentQueue } from '../segment/segment-queue.ts';
 
 /** Bytes per timer record. */
-export const TIMER_RECORD_SIZE = 32;
-const BLOCK_SIZE = 4096;
+export const TIMER_RECORD_SIZE = 40;
+/** Read-cache block: a multiple of the record size, so no record straddles two blocks. */
+const BLOCK_SIZE = 100 * 40;
 const CACHED_BLOCKS = 256;
 const WRITE_BUFFER_SIZE = 64 * 1024;
 
 /**
  * One entry of the timer log. Records of a slot are linked newest to oldest by `prevPos`, so a
- * slot is read by walking back from the wheel's last position. Layout (big-endian, 32 bytes):
- * prevPos 8 (-1 ends the chain), slotTimeMs 8, commitLogOffset 8, size 4, deliverMs - slotTimeMs 4.
+ * slot is read by walking back from the wheel's last position. Layout (big-endian, 40 bytes):
+ * prevPos 8 (-1 ends the chain), slotTimeMs 8, commitLogOffset 8, deliverMs 8, size 4, reserved 4.
  */
 export interface TimerRecord {
   prevPos: number;
@@ -21,7 +22,7 @@ export interface TimerRecord {
 }
 
 /**
- * The append-only timer log (RocketMQ's TimerLog): fixed 32-byte records in segment files named by
+ * The append-only timer log (RocketMQ's TimerLog): fixed 40-byte records in segment files named by
  * their start offset. Appends gather in a buffer written out once per enqueue batch; reads of
  * single records go through a small block cache, since a slot's records are mostly neighbours.
  * A zero slot time marks the end of the written records.
@@ -107,10 +108,11 @@ export class TimerLog {
     writeLong(b, prevPos, at);
     writeLong(b, slotTimeMs, at + 8);
     writeLong(b, commitLogOffset, at + 16);
-    b.writeInt32BE(size, at + 24);
-    b.writeInt32BE(deliverMs - slotTimeMs, at + 28);
+    writeLong(b, deliverMs, at + 24);
+    b.writeInt32BE(size, at + 32);
+    b.writeInt32BE(0, at + 36);
     this.pendingBytes += TIMER_RECORD_SIZE;
-    this.blocks.delete(Math.floor(pos / BLOCK_SIZE));
+    this.blocks.delete(this.blockStart(pos));
     return pos;
   }
 
@@ -130,23 +132,29 @@ export class TimerLog {
     this.pendingBytes = 0;
   }
 
+  /** Start of the cache block holding `pos`; blocks never cross a file (files start at multiples of the file size). */
+  private blockStart(pos: number): number {
+    const inFile = pos % this.queue.fileSize;
+    return pos - (inFile % BLOCK_SIZE);
+  }
+
   /** Reads the record at `pos` (which must have been written out). */
   read(pos: number, into: TimerRecord): TimerRecord {
-    const blockNo = Math.floor(pos / BLOCK_SIZE);
-    let block = this.blocks.get(blockNo);
+    const blockStart = this.blockStart(pos);
+    let block = this.blocks.get(blockStart);
     if (!block) {
       const file = this.queue.find(pos);
       if (!file) throw new Error(`timer log position ${pos} is outside the files`);
       block = Buffer.alloc(BLOCK_SIZE);
-      const start = blockNo * BLOCK_SIZE - file.fromOffset;
+      const start = blockStart - file.fromOffset;
       file.read(block, 0, Math.min(BLOCK_SIZE, file.size - start), start);
       if (this.blocks.size >= CACHED_BLOCKS) {
         const oldest = this.blocks.keys().next().value;
         if (oldest !== undefined) this.blocks.delete(oldest);
       }
-      this.blocks.set(blockNo, block);
+      this.blocks.set(blockStart, block);
     }
-    return decodeInto(block, pos % BLOCK_SIZE, into);
+    return decodeInto(block, pos - blockStart, into);
   }
 
   /** fdatasync of the files written since the last flush: the last one, and the one before if it rolled. */
@@ -180,7 +188,7 @@ function decodeInto(b: Buffer, at: number, rec: TimerRecord): TimerRecord {
   rec.prevPos = readLong(b, at);
   rec.slotTimeMs = readLong(b, at + 8);
   rec.commitLogOffset = readLong(b, at + 16);
-  rec.size = b.readInt32BE(at + 24);
-  rec.deliverMs = rec.slotTimeMs + b.readInt32BE(at + 28);
+  rec.deliverMs = readLong(b, at + 24);
+  rec.size = b.readInt32BE(at + 32);
   return rec;
 }

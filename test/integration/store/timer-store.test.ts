@@ -145,3 +145,14 @@ async function openStoreAt(
 ): Promise<MessageStore> {
   return (await openStore(t, timerConfig, root)).store;
 }
+
+test('a timer due weeks ahead waits in the wheel (rolled) without overflowing its record', async (t) => {
+  const { store } = await openStore(t, { ...timerConfig, timerRollWindowSlots: 16 });
+  const got = collect(store);
+  await store.putMessage(timerMessage('far-far', Date.now() + 30 * 86400 * 1000));
+  await store.putMessage(timerMessage('soon', Date.now() + 200));
+  await waitUntil(() => got.length === 1, 5000, 'the near one comes due');
+  assert.equal(got[0]?.body, 'soon');
+  await waitUntil(() => (store.timer?.stats.rolled ?? 0) >= 1, 5000, 'the far one rolls forward');
+  assert.equal(store.timer?.stats.pending, 1, 'the far one is still pending');
+});
