@@ -7,14 +7,17 @@ import { RmqError } from '../../common/errors/rmq-error.ts';
  * The `timercheck` file: one consistent snapshot of the timer engine, taken between two slots.
  * enqueueOffset 8 (next unit of the timer topic to enqueue), dequeueTimeMs 8 (every slot before
  * it is delivered), timerLogEnd 8 (the timer log is durable up to here and nothing after it is
- * covered), then a CRC of those 24 bytes. Written to a temporary file, synced, then renamed.
+ * covered), precisionMs 4 and slots 4 (the wheel's shape the slot times were made for), then a
+ * CRC of those 32 bytes. Written to a temporary file, synced, then renamed.
  */
-const FIELDS_SIZE = 24;
+const FIELDS_SIZE = 32;
 
 export interface TimerCheckpoint {
   enqueueOffset: number;
   dequeueTimeMs: number;
   timerLogEnd: number;
+  precisionMs: number;
+  slots: number;
 }
 
 export function readTimerCheckpoint(path: string): TimerCheckpoint | undefined {
@@ -30,6 +33,8 @@ export function readTimerCheckpoint(path: string): TimerCheckpoint | undefined {
     enqueueOffset: readLong(buf, 0),
     dequeueTimeMs: readLong(buf, 8),
     timerLogEnd: readLong(buf, 16),
+    precisionMs: buf.readInt32BE(24),
+    slots: buf.readInt32BE(28),
   };
 }
 
@@ -38,6 +43,8 @@ export function writeTimerCheckpoint(path: string, data: TimerCheckpoint): void 
   writeLong(buf, data.enqueueOffset, 0);
   writeLong(buf, data.dequeueTimeMs, 8);
   writeLong(buf, data.timerLogEnd, 16);
+  buf.writeInt32BE(data.precisionMs, 24);
+  buf.writeInt32BE(data.slots, 28);
   buf.writeInt32BE(crc32(buf.subarray(0, FIELDS_SIZE)) | 0, FIELDS_SIZE);
   const tmp = `${path}.tmp`;
   let fd = -1;

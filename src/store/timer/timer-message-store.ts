@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { RmqError } from '../../common/errors/rmq-error.ts';
 import type { TimerDelivery, TimerScheduler, TimerStats } from '../api.ts';
 import { TimerLog, type TimerRecord } from './timer-log.ts';
 import { TimerWheel } from './timer-wheel.ts';
@@ -94,6 +95,18 @@ export class TimerMessageStore implements TimerScheduler {
       this.wheel.link(rec.slotTimeMs, pos);
       live++;
     });
+    if (
+      live > 0 &&
+      check &&
+      (check.precisionMs !== this.o.precisionMs || check.slots !== this.o.slots)
+    ) {
+      throw new RmqError(
+        'CONFIG_INVALID_VALUE',
+        `${live} timer messages are pending in a wheel of ${check.slots} slots of ${check.precisionMs} ms, ` +
+          `but timerRollWindowSlots=${this.o.slots} and timerPrecisionMs=${this.o.precisionMs} now; ` +
+          'set them back until the pending timers are delivered',
+      );
+    }
     const min = this.o.source.minOffset();
     const max = this.o.source.maxOffset();
     if (this.enqueueOffset < min) this.enqueueOffset = min;
@@ -275,6 +288,8 @@ export class TimerMessageStore implements TimerScheduler {
       enqueueOffset: this.enqueueOffset,
       dequeueTimeMs: this.dequeueTimeMs,
       timerLogEnd: this.log.endOffset,
+      precisionMs: this.o.precisionMs,
+      slots: this.o.slots,
     };
     this.lastCheckpointAt = Date.now();
     await this.log.flush();

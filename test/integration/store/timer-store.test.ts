@@ -156,3 +156,17 @@ test('a timer due weeks ahead waits in the wheel (rolled) without overflowing it
   await waitUntil(() => (store.timer?.stats.rolled ?? 0) >= 1, 5000, 'the far one rolls forward');
   assert.equal(store.timer?.stats.pending, 1, 'the far one is still pending');
 });
+
+test('a store with pending timers refuses to start when the wheel shape changed', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'rmq-timer-shape-'));
+  const first = await openStoreAt(t, root);
+  collect(first);
+  await first.putMessage(timerMessage('pending', Date.now() + 60000));
+  await waitUntil(() => first.timer?.stats.pending === 1, 5000, 'the timer is in the wheel');
+  await first.shutdown();
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  await assert.rejects(
+    openStore(t, { ...timerConfig, timerPrecisionMs: 200 }, root),
+    /1 timer messages are pending in a wheel of 172800 slots of 100 ms, but timerRollWindowSlots=172800 and timerPrecisionMs=200 now/,
+  );
+});
