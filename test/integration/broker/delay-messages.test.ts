@@ -1,16 +1,10 @@
 import { test } from 'node:test';
 import { waitUntil } from '../../helpers/wait-for.ts';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { BrokerController } from '../../../src/broker/broker-controller.ts';
-import { resolveBrokerConfigs } from '../../../src/broker/broker-config.ts';
-import { NameServer } from '../../../src/namesrv/name-server.ts';
-import { resolveNamesrvConfig } from '../../../src/namesrv/namesrv-config.ts';
 import { createClient, type MessageView } from '../../../src/client/index.ts';
-import { startCluster, uniqueName } from '../../helpers/start-cluster.ts';
+import { startCluster, startRestartableBroker, uniqueName } from '../../helpers/start-cluster.ts';
 import { sdkClient, started } from '../../helpers/sdk.ts';
 import { latch } from '../../helpers/latch.ts';
 import { AdminClient } from '../../../src/admin/admin-client.ts';
@@ -50,33 +44,8 @@ test('a delayed message arrives no earlier than its level and within a second af
 });
 
 test('delayed messages still pending when the broker stops are delivered after it restarts', async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'rmq-delay-restart-'));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
-  const namesrv = new NameServer(
-    resolveNamesrvConfig([{ listenPort: 0, bindAddress: '127.0.0.1' }]),
-  );
-  await namesrv.start();
-  t.after(() => namesrv.shutdown());
-  const namesrvAddr = `127.0.0.1:${namesrv.port}`;
-  const make = (): BrokerController => {
-    const { broker, store } = resolveBrokerConfigs([
-      {
-        storePathRootDir: root,
-        brokerName: 'broker-d',
-        listenPort: 0,
-        bindAddress: '127.0.0.1',
-        brokerIP1: '127.0.0.1',
-        namesrvAddr,
-        mappedFileSizeCommitLog: 1048576,
-        maxHashSlotNum: 1000,
-        maxIndexNum: 4000,
-        messageDelayLevel: '1500ms',
-      },
-    ]);
-    return new BrokerController(broker, store, pino({ level: 'silent' }));
-  };
-  let broker = make();
-  await broker.start();
+  const cluster = await startRestartableBroker(t, { messageDelayLevel: '1500ms' });
+  const { namesrvAddr, broker } = cluster;
   const topic = uniqueName('DelayRestart');
   broker.service.createTopic({
     topicName: topic,
@@ -95,12 +64,11 @@ test('delayed messages still pending when the broker stops are delivered after i
     await producer.send({ topic, body: `d${i}`, properties: { DELAY: '1' } });
   await producer.shutdown();
   await c.shutdown();
-  await broker.shutdown(); // before any is due
-  assert.ok(existsSync(join(root, 'config', 'delayOffset.json')));
-  broker = make();
-  await broker.start();
-  t.after(() => broker.shutdown());
-  const store = broker.store;
+  // Restarted before any is due.
+  const restarted = await cluster.restart(() =>
+    assert.ok(existsSync(join(cluster.root, 'config', 'delayOffset.json'))),
+  );
+  const store = restarted.store;
   await waitUntil(
     () => store.getMaxOffsetInQueue(topic, 0) >= 5,
     5000,

@@ -1,14 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { AdminClient } from '../../../src/admin/admin-client.ts';
-import { BrokerController } from '../../../src/broker/broker-controller.ts';
-import { resolveBrokerConfigs } from '../../../src/broker/broker-config.ts';
-import { NameServer } from '../../../src/namesrv/name-server.ts';
-import { resolveNamesrvConfig } from '../../../src/namesrv/namesrv-config.ts';
 import {
   createClient,
   MQBrokerError,
@@ -16,7 +10,7 @@ import {
   type SimpleConsumer,
 } from '../../../src/client/index.ts';
 import { ResponseCode } from '../../../src/remoting/protocol/response-code.ts';
-import { startCluster, uniqueName } from '../../helpers/start-cluster.ts';
+import { startCluster, startRestartableBroker, uniqueName } from '../../helpers/start-cluster.ts';
 import { sdkClient, started } from '../../helpers/sdk.ts';
 import { waitUntil } from '../../helpers/wait-for.ts';
 
@@ -277,35 +271,8 @@ test('a receive waiting at the broker returns as soon as a message arrives', asy
 });
 
 test('POP state survives a broker restart: acknowledged messages never come again, pending ones do', async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'rmq-pop-restart-'));
-  const namesrv = new NameServer(
-    resolveNamesrvConfig([{ listenPort: 0, bindAddress: '127.0.0.1' }]),
-  );
-  await namesrv.start();
-  const namesrvAddr = `127.0.0.1:${namesrv.port}`;
-  const make = (): BrokerController => {
-    const { broker, store } = resolveBrokerConfigs([
-      {
-        storePathRootDir: root,
-        brokerName: 'broker-p',
-        listenPort: 0,
-        bindAddress: '127.0.0.1',
-        brokerIP1: '127.0.0.1',
-        namesrvAddr,
-        mappedFileSizeCommitLog: 1048576,
-        maxHashSlotNum: 1000,
-        maxIndexNum: 4000,
-      },
-    ]);
-    return new BrokerController(broker, store, pino({ level: 'silent' }));
-  };
-  let broker = make();
-  await broker.start();
-  t.after(async () => {
-    await broker.shutdown();
-    await namesrv.shutdown();
-    rmSync(root, { recursive: true, force: true });
-  });
+  const cluster = await startRestartableBroker(t);
+  const { namesrvAddr } = cluster;
   const topic = uniqueName('PopRestart');
   const group = uniqueName('GID');
   const c = createClient({
@@ -330,10 +297,7 @@ test('POP state survives a broker restart: acknowledged messages never come agai
   await consumer.shutdown();
   await producer.shutdown();
   await c.shutdown();
-  await broker.shutdown();
-
-  broker = make();
-  await broker.start();
+  await cluster.restart();
   const c2 = createClient({
     namesrvAddr,
     clientIP: '127.0.0.1',
@@ -453,35 +417,8 @@ test('resetOffsetByTime rewinds a POP group: acknowledged messages after the tim
 });
 
 test('offsets a POP filter passed over stay consumed after a crash (no snapshot), so the group offset reaches the end', async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'rmq-pop-filter-'));
-  const namesrv = new NameServer(
-    resolveNamesrvConfig([{ listenPort: 0, bindAddress: '127.0.0.1' }]),
-  );
-  await namesrv.start();
-  const namesrvAddr = `127.0.0.1:${namesrv.port}`;
-  const make = (): BrokerController => {
-    const { broker, store } = resolveBrokerConfigs([
-      {
-        storePathRootDir: root,
-        brokerName: 'broker-f',
-        listenPort: 0,
-        bindAddress: '127.0.0.1',
-        brokerIP1: '127.0.0.1',
-        namesrvAddr,
-        mappedFileSizeCommitLog: 1048576,
-        maxHashSlotNum: 1000,
-        maxIndexNum: 4000,
-      },
-    ]);
-    return new BrokerController(broker, store, pino({ level: 'silent' }));
-  };
-  let broker = make();
-  await broker.start();
-  t.after(async () => {
-    await broker.shutdown();
-    await namesrv.shutdown();
-    rmSync(root, { recursive: true, force: true });
-  });
+  const cluster = await startRestartableBroker(t);
+  const { namesrvAddr } = cluster;
   const topic = uniqueName('PopFilter');
   const group = uniqueName('GID');
   const c = createClient({
@@ -511,12 +448,11 @@ test('offsets a POP filter passed over stay consumed after a crash (no snapshot)
   await consumer.shutdown();
   await producer.shutdown();
   await c.shutdown();
-  await broker.shutdown();
   // As if the broker had died before its POP snapshot: only the revive records remain.
-  rmSync(join(root, 'config', 'popState.json'), { force: true });
-  rmSync(join(root, 'config', 'popState.json.bak'), { force: true });
-  broker = make();
-  await broker.start();
+  const broker = await cluster.restart(() => {
+    rmSync(join(cluster.root, 'config', 'popState.json'), { force: true });
+    rmSync(join(cluster.root, 'config', 'popState.json.bak'), { force: true });
+  });
   const queues = broker.service.deps.topics.get(topic)?.readQueueNums ?? 0;
   let committed = 0;
   let max = 0;
