@@ -1,10 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createClient, type MessageView, type PullConsumer } from '../../src/client/index.ts';
-import { launchStandalone, stop } from '../../bench/bench-util.ts';
+import { crashableStandalone } from '../helpers/crashable-standalone.ts';
 import { waitUntil } from '../helpers/wait-for.ts';
 
 const TOPIC = 'DelayKill';
@@ -31,10 +28,9 @@ async function readAll(
 }
 
 test('delayed messages pending when the broker is killed with SIGKILL are all delivered after it restarts', async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'rmq-delay-kill-'));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
   const extraArgs = ['--mappedFileSizeCommitLog=4194304', '--messageDelayLevel=300ms 2s'];
-  const first = await launchStandalone(root, extraArgs);
+  const broker = await crashableStandalone(t, 'rmq-delay-kill-', extraArgs);
+  const first = broker.current;
   const c = createClient({
     namesrvAddr: first.namesrv,
     clientIP: '127.0.0.1',
@@ -65,11 +61,7 @@ test('delayed messages pending when the broker is killed with SIGKILL are all de
   );
   await before.shutdown();
   await c.shutdown();
-  first.child.kill('SIGKILL');
-  await new Promise((r) => first.child.once('exit', r));
-
-  const second = await launchStandalone(root, extraArgs);
-  t.after(() => stop(second.child));
+  const second = await broker.killAndRestart();
   const c2 = createClient({
     namesrvAddr: second.namesrv,
     clientIP: '127.0.0.1',
@@ -107,10 +99,9 @@ test('delayed messages pending when the broker is killed with SIGKILL are all de
 
 test('timer messages pending when the broker is killed with SIGKILL are delivered after it restarts, none early, none twice', async (t) => {
   const topic = 'TimerKill';
-  const root = mkdtempSync(join(tmpdir(), 'rmq-timer-kill-'));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
   const extraArgs = ['--mappedFileSizeCommitLog=4194304', '--timerPrecisionMs=100'];
-  const first = await launchStandalone(root, extraArgs);
+  const broker = await crashableStandalone(t, 'rmq-timer-kill-', extraArgs);
+  const first = broker.current;
   const c = createClient({
     namesrvAddr: first.namesrv,
     clientIP: '127.0.0.1',
@@ -141,11 +132,7 @@ test('timer messages pending when the broker is killed with SIGKILL are delivere
   );
   await before.shutdown();
   await c.shutdown();
-  first.child.kill('SIGKILL');
-  await new Promise((r) => first.child.once('exit', r));
-
-  const second = await launchStandalone(root, extraArgs);
-  t.after(() => stop(second.child));
+  const second = await broker.killAndRestart();
   const c2 = createClient({
     namesrvAddr: second.namesrv,
     clientIP: '127.0.0.1',

@@ -1,19 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createClient, type ReceivedMessage } from '../../src/client/index.ts';
-import { launchStandalone, stop } from '../../bench/bench-util.ts';
+import { crashableStandalone } from '../helpers/crashable-standalone.ts';
 
 const TOPIC = 'PopKill';
 const GROUP = 'GID_pop_kill';
 
 test('POP acks and invisibility survive a broker kill -9: acknowledged messages never come again, the rest do', async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'rmq-pop-kill-'));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
   const extraArgs = ['--mappedFileSizeCommitLog=4194304'];
-  const first = await launchStandalone(root, extraArgs);
+  const broker = await crashableStandalone(t, 'rmq-pop-kill-', extraArgs);
+  const first = broker.current;
   const c = createClient({
     namesrvAddr: first.namesrv,
     clientIP: '127.0.0.1',
@@ -40,11 +36,7 @@ test('POP acks and invisibility survive a broker kill -9: acknowledged messages 
   await consumer.shutdown();
   await c.shutdown();
   // Killed right after the acks: no snapshot yet, so only the revive records carry them.
-  first.child.kill('SIGKILL');
-  await new Promise((r) => first.child.once('exit', r));
-
-  const second = await launchStandalone(root, extraArgs);
-  t.after(() => stop(second.child));
+  const second = await broker.killAndRestart();
   const c2 = createClient({
     namesrvAddr: second.namesrv,
     clientIP: '127.0.0.1',
