@@ -1,6 +1,6 @@
-import { closeSync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { crc32 } from 'node:zlib';
+import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
 import { readLong, writeLong } from '../../common/message/message-ext-codec.ts';
+import { readCheckedFields, sealFields } from './crc-fields.ts';
 import { RmqError } from '../../common/errors/rmq-error.ts';
 
 /*
@@ -24,14 +24,8 @@ export interface CheckpointData {
 }
 
 export function readCheckpoint(path: string): CheckpointData | undefined {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch {
-    return undefined;
-  }
-  if (buf.length < FIELDS_SIZE + 4) return undefined;
-  if ((crc32(buf.subarray(0, FIELDS_SIZE)) | 0) !== buf.readInt32BE(FIELDS_SIZE)) return undefined;
+  const buf = readCheckedFields(path, FIELDS_SIZE);
+  if (!buf) return undefined;
   return {
     physicMsgTimestamp: readLong(buf, 0),
     logicsMsgTimestamp: readLong(buf, 8),
@@ -55,7 +49,7 @@ export function writeCheckpoint(path: string, data: CheckpointData): void {
   writeLong(buf, data.commitLogFlushedOffset, 40);
   writeLong(buf, data.logicsFlushedPhyOffset, 48);
   writeLong(buf, data.indexFlushedPhyOffset, 56);
-  buf.writeInt32BE(crc32(buf.subarray(0, FIELDS_SIZE)) | 0, FIELDS_SIZE);
+  sealFields(buf, FIELDS_SIZE);
   let fd = -1;
   try {
     fd = openSync(path, 'w');

@@ -1,6 +1,6 @@
-import { closeSync, fdatasyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { crc32 } from 'node:zlib';
+import { closeSync, fdatasyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { readLong, writeLong } from '../../common/message/message-ext-codec.ts';
+import { readCheckedFields, sealFields } from '../checkpoint/crc-fields.ts';
 import { RmqError } from '../../common/errors/rmq-error.ts';
 
 /*
@@ -21,14 +21,8 @@ export interface TimerCheckpoint {
 }
 
 export function readTimerCheckpoint(path: string): TimerCheckpoint | undefined {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch {
-    return undefined;
-  }
-  if (buf.length < FIELDS_SIZE + 4) return undefined;
-  if ((crc32(buf.subarray(0, FIELDS_SIZE)) | 0) !== buf.readInt32BE(FIELDS_SIZE)) return undefined;
+  const buf = readCheckedFields(path, FIELDS_SIZE);
+  if (!buf) return undefined;
   return {
     enqueueOffset: readLong(buf, 0),
     dequeueTimeMs: readLong(buf, 8),
@@ -45,7 +39,7 @@ export function writeTimerCheckpoint(path: string, data: TimerCheckpoint): void 
   writeLong(buf, data.timerLogEnd, 16);
   buf.writeInt32BE(data.precisionMs, 24);
   buf.writeInt32BE(data.slots, 28);
-  buf.writeInt32BE(crc32(buf.subarray(0, FIELDS_SIZE)) | 0, FIELDS_SIZE);
+  sealFields(buf, FIELDS_SIZE);
   const tmp = `${path}.tmp`;
   let fd = -1;
   try {
