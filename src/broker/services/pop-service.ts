@@ -680,14 +680,6 @@ export class PopService {
     }
     return next;
   }
-
-  /** In-flight counts for admin views: group@topic@queue -> leases. */
-  inFlight(group: string, topic: string): number {
-    let n = 0;
-    const prefix = `${group}@${topic}@`;
-    for (const [key, st] of this.states) if (key.startsWith(prefix)) n += st.leases.size;
-    return n;
-  }
 }
 
 function splitKey(key: string): [string, string, number] {

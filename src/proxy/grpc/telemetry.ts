@@ -35,7 +35,6 @@ interface Settings {
 /** One client's telemetry stream and what its Settings said. */
 interface Session {
   clientId: string;
-  namespace: string;
   clientType: string;
   stream: ServerDuplexStream<Command, Command>;
   /** Topics the client publishes to (broker names, namespace applied). */
@@ -74,7 +73,6 @@ export class TelemetrySessions {
       const settings = cmd.settings;
       session = {
         clientId,
-        namespace,
         clientType: settings.clientType ?? 'CLIENT_TYPE_UNSPECIFIED',
         stream,
         topics: new Set(
@@ -158,10 +156,6 @@ export class TelemetrySessions {
       return true;
     }
     return false;
-  }
-
-  namespaceOf(clientId: string): string {
-    return this.sessions.get(clientId)?.namespace ?? '';
   }
 
   close(clientId: string): void {
