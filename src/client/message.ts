@@ -1,8 +1,13 @@
-import type { MessageExt } from '../common/message/message-ext.ts';
 import { MessageConst } from '../common/message/message-const.ts';
-import { decodeRecord } from '../common/message/message-ext-codec.ts';
-import { createOffsetMessageId } from '../common/message/message-id.ts';
-import { encodeSocketAddress } from '../common/message/socket-address.ts';
+import {
+  readLong,
+  recordLayout,
+  RecordOffset,
+  type RecordLayout,
+} from '../common/message/message-ext-codec.ts';
+import { offsetMessageIdOf, offsetMessageIdPrefix } from '../common/message/message-id.ts';
+import { decodeProperties } from '../common/message/message-properties.ts';
+import { MagicCode } from '../common/constants/magic-code.ts';
 import { inflateSync } from 'node:zlib';
 import { MessageSysFlag } from '../common/constants/message-sys-flag.ts';
 
@@ -69,39 +74,75 @@ export function messageQueueKey(mq: MessageQueue): string {
   return `${mq.topic}@${mq.brokerName}@${mq.queueId}`;
 }
 
-/** Decodes a pull body (stored records back to back), inflating compressed bodies. */
+/**
+ * Decodes a pull body (stored records back to back), inflating compressed bodies. Reads only what
+ * a MessageView holds, straight from the record bytes: bodies are views of the pull body (no
+ * copy), and the store-host half of offset ids is formatted once per host, not per message.
+ */
 export function decodeMessages(body: Buffer, brokerName: string): MessageView[] {
   const out: MessageView[] = [];
+  let hostKey = -1;
+  let hostPrefix = '';
   for (let p = 0; p + 4 <= body.length;) {
     const size = body.readInt32BE(p);
     if (size <= 0 || p + size > body.length) break;
-    out.push(toView(decodeRecord(body, p, true), brokerName));
+    const sysFlag = body.readInt32BE(p + RecordOffset.SYSFLAG);
+    const layout = recordLayout(sysFlag);
+    const storeHostAt = p + layout.storeHost;
+    // IPv4 hosts (the usual case) keyed by their 8 bytes; IPv6 formatted each time.
+    const key =
+      layout.storeHostLength === 8
+        ? body.readUInt32BE(storeHostAt) * 65536 + body.readUInt16BE(storeHostAt + 6)
+        : -2;
+    if (key !== hostKey || key === -2) {
+      hostPrefix = offsetMessageIdPrefix(
+        body.subarray(storeHostAt, storeHostAt + layout.storeHostLength),
+      );
+      hostKey = key;
+    }
+    out.push(toView(body, p, sysFlag, layout, hostPrefix, brokerName));
     p += size;
   }
   return out;
 }
 
-function toView(m: MessageExt, brokerName: string): MessageView {
-  const offsetMsgId = createOffsetMessageId(
-    encodeSocketAddress(m.storeHost.host, m.storeHost.port),
-    m.commitLogOffset,
-  );
-  const keys = m.properties.get(MessageConst.PROPERTY_KEYS);
-  const compressed = (m.sysFlag & MessageSysFlag.COMPRESSED_FLAG) !== 0;
+function toView(
+  buf: Buffer,
+  pos: number,
+  sysFlag: number,
+  layout: RecordLayout,
+  hostPrefix: string,
+  brokerName: string,
+): MessageView {
+  const bodyLength = buf.readInt32BE(pos + layout.bodyLength);
+  const bodyStart = pos + layout.body;
+  const stored = buf.subarray(bodyStart, bodyStart + bodyLength);
+  let p = bodyStart + bodyLength;
+  const v2 = buf.readInt32BE(pos + RecordOffset.MAGICCODE) === MagicCode.MESSAGE_V2;
+  const topicLength = v2 ? buf.readInt16BE(p) : buf.readUInt8(p);
+  p += v2 ? 2 : 1;
+  const storedTopic = buf.toString('utf8', p, p + topicLength);
+  p += topicLength;
+  const propertiesLength = buf.readInt16BE(p);
+  const properties = decodeProperties(buf.toString('utf8', p + 2, p + 2 + propertiesLength));
+  const commitLogOffset = readLong(buf, pos + RecordOffset.PHYSICALOFFSET);
+  const offsetMsgId = offsetMessageIdOf(hostPrefix, commitLogOffset);
+  const keys = properties.get(MessageConst.PROPERTY_KEYS);
+  const compressed = (sysFlag & MessageSysFlag.COMPRESSED_FLAG) !== 0;
   return {
-    topic: m.properties.get(MessageConst.PROPERTY_RETRY_TOPIC) ?? m.topic,
-    body: compressed ? inflateSync(m.body) : m.body,
-    tags: m.properties.get(MessageConst.PROPERTY_TAGS),
+    topic: properties.get(MessageConst.PROPERTY_RETRY_TOPIC) ?? storedTopic,
+    body: compressed ? inflateSync(stored) : stored,
+    tags: properties.get(MessageConst.PROPERTY_TAGS),
     keys: keys ? keys.split(' ').filter((k) => k !== '') : [],
-    properties: m.properties,
-    msgId: m.properties.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX) ?? offsetMsgId,
+    properties,
+    msgId: properties.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX) ?? offsetMsgId,
     offsetMsgId,
-    queueId: m.queueId,
-    queueOffset: m.queueOffset,
-    commitLogOffset: m.commitLogOffset,
-    reconsumeTimes: m.reconsumeTimes,
-    bornTimestamp: m.bornTimestamp,
-    storeTimestamp: m.storeTimestamp,
+    queueId: buf.readInt32BE(pos + RecordOffset.QUEUEID),
+    queueOffset: readLong(buf, pos + RecordOffset.QUEUEOFFSET),
+    commitLogOffset,
+    reconsumeTimes: buf.readInt32BE(pos + layout.reconsumeTimes),
+    bornTimestamp: readLong(buf, pos + RecordOffset.BORNTIMESTAMP),
+    storeTimestamp: readLong(buf, pos + layout.storeTimestamp),
     brokerName,
   };
 }
