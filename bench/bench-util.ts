@@ -34,6 +34,7 @@ const RMQ = new URL('../bin/rmq.mjs', import.meta.url).pathname;
 export async function launchStandalone(
   storePathRootDir: string,
   extraArgs: readonly string[] = [],
+  nodeArgs: readonly string[] = [],
 ): Promise<{
   child: ChildProcess;
   lines: string[];
@@ -42,6 +43,7 @@ export async function launchStandalone(
   grpc: string;
 }> {
   const started = await launch([
+    ...nodeArgs,
     RMQ,
     'start',
     '--namesrvPort=0',

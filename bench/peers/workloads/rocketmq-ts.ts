@@ -1,0 +1,125 @@
+/**
+ * The bench:peers workload against rocketmq-ts, through the SDK (`rocketmq-ts/client`), exactly
+ * as the peers' workloads run against theirs: one process produces (phases sync, pipe, batch),
+ * another consumes (phase read). 1 KiB bodies; one JSON line per phase on stdout.
+ *
+ *   node --import tsx bench/peers/workloads/rocketmq-ts.ts --namesrv=127.0.0.1:9876 \
+ *     --phases=sync,pipe,batch --count=100000 --window=1000 --seconds=20 --spid=<broker pid>
+ *   node --import tsx bench/peers/workloads/rocketmq-ts.ts --namesrv=... --phases=read --count=100000
+ *
+ * sync  : await each send (one in flight), --count sends
+ * (pipe and batch send --pipeCount messages)
+ * pipe  : up to --window sends in flight, into the topic the read phase consumes
+ * batch : sendBatch of --batchSize messages, --window messages in flight in all
+ * read  : a LitePullConsumer reads the pipe topic from its first offset until --count arrived
+ */
+import { createClient, type Message } from '../../../src/client/index.ts';
+import {
+  cpuEnd,
+  cpuStart,
+  emit,
+  guard,
+  parseArgs,
+  payload,
+  syncLoop,
+  windowLoop,
+} from '../workload-kit.ts';
+
+const a = parseArgs(process.argv.slice(2), {
+  namesrv: '127.0.0.1:9876',
+  count: 100000,
+  pipeCount: 100000,
+  size: 1024,
+  window: 1000,
+  batchSize: 64,
+  batch: 1000,
+  seconds: 20,
+  phases: 'sync,pipe,batch',
+  spid: 0,
+});
+const count = Number(a.count);
+const pipeCount = Number(a.pipeCount);
+const seconds = Number(a.seconds);
+const window = Number(a.window);
+const spid = Number(a.spid) || undefined;
+guard(4 * seconds + 60, 'rocketmq-ts workload');
+const phases = String(a.phases).split(',');
+const body = payload(Number(a.size));
+const SYNC = 'BenchSync';
+const PIPE = 'BenchPipe';
+const BATCH = 'BenchBatch';
+
+const client = createClient({
+  namesrvAddr: String(a.namesrv),
+  clientIP: '127.0.0.1',
+  instanceName: `bench-${process.pid}`,
+});
+
+async function produce(): Promise<void> {
+  const producer = client.createProducer({ producerGroup: 'PID_bench_peers' });
+  await producer.start();
+  // Topics are created by their first send (TBW102), before any phase measures.
+  for (const topic of [SYNC, PIPE, BATCH]) await producer.send({ topic, body });
+  const warmed = 1; // the PIPE topic holds one message before the pipe phase
+  if (phases.includes('sync')) {
+    const cs = cpuStart(spid);
+    const res = await syncLoop(count, seconds, () => producer.send({ topic: SYNC, body }));
+    emit({ phase: 'sync', ...res, ...cpuEnd(cs, spid) });
+  }
+  if (phases.includes('pipe')) {
+    const cs = cpuStart(spid);
+    const res = await windowLoop(pipeCount, window, seconds, () =>
+      producer.send({ topic: PIPE, body }),
+    );
+    emit({ phase: 'pipe', ...res, expected: res.msgs + warmed, ...cpuEnd(cs, spid) });
+  }
+  if (phases.includes('batch')) {
+    const size = Number(a.batchSize);
+    const batch: Message[] = Array.from({ length: size }, () => ({ topic: BATCH, body }));
+    const cs = cpuStart(spid);
+    const res = await windowLoop(
+      Math.ceil(pipeCount / size),
+      Math.max(1, Math.floor(window / size)),
+      seconds,
+      () => producer.sendBatch(batch),
+    );
+    const msgs = res.msgs * size;
+    emit({
+      phase: 'batch',
+      msgs,
+      secs: res.secs,
+      rate: msgs / res.secs,
+      ...cpuEnd(cs, spid),
+    });
+  }
+  await producer.shutdown();
+}
+
+async function consume(): Promise<void> {
+  const consumer = client.createLitePullConsumer({
+    consumerGroup: `GID_bench_read_${process.pid}`,
+    consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
+    pullBatchSize: Number(a.batch),
+    autoCommit: false,
+  });
+  await consumer.start();
+  let n = 0;
+  const cs = cpuStart(spid);
+  const t0 = performance.now();
+  const deadline = t0 + seconds * 1000;
+  await consumer.subscribe(PIPE);
+  while (n < count && performance.now() < deadline) {
+    const got = await consumer.poll(1000);
+    n += got.length;
+  }
+  const secs = (performance.now() - t0) / 1000;
+  emit({ phase: 'read', msgs: n, secs, rate: n / secs, expected: count, ...cpuEnd(cs, spid) });
+  await consumer.shutdown();
+}
+
+try {
+  if (phases.includes('read')) await consume();
+  else await produce();
+} finally {
+  await client.shutdown();
+}
