@@ -60,6 +60,13 @@ interface QueueReader {
   interrupt: AbortController;
 }
 
+interface PulledBatch {
+  reader: QueueReader;
+  generation: number;
+  messages: MessageView[];
+  next: number;
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** RocketMQ's DefaultLitePullConsumer: background pulls into a buffer, poll() to take. */
@@ -69,7 +76,8 @@ export class DefaultLitePullConsumer implements LitePullConsumer {
   private readonly o: Required<LitePullConsumerOptions>;
   private readonly readers = new Map<string, QueueReader>();
   private readonly subscriptions = new Map<string, string>();
-  private buffer: { reader: QueueReader; generation: number; message: MessageView }[] = [];
+  /** Pulled batches not yet handed out by poll(), oldest first; `next` is the first not taken. */
+  private buffer: PulledBatch[] = [];
   private waiters: (() => void)[] = [];
   private readonly member: ClientMember;
   private running = false;
@@ -224,7 +232,7 @@ export class DefaultLitePullConsumer implements LitePullConsumer {
     reader.stopped = true;
     this.interrupt(reader);
     this.readers.delete(key);
-    this.buffer = this.buffer.filter((b) => b.reader !== reader);
+    this.dropBuffered(reader);
     if (reader.consumedOffset > reader.committedOffset) {
       await updateConsumeOffset(
         this.client,
@@ -258,7 +266,8 @@ export class DefaultLitePullConsumer implements LitePullConsumer {
         if (reader.stopped || generation !== reader.generation) continue;
         reader.nextPullOffset = r.nextBeginOffset;
         if (r.pullStatus === 'OFFSET_ILLEGAL') reader.consumedOffset = r.nextBeginOffset;
-        for (const message of r.messages) this.buffer.push({ reader, generation, message });
+        if (r.messages.length > 0)
+          this.buffer.push({ reader, generation, messages: r.messages, next: 0 });
         reader.buffered += r.messages.length;
         if (r.messages.length > 0) for (const w of this.waiters.splice(0)) w();
       } catch (err) {
@@ -287,15 +296,31 @@ export class DefaultLitePullConsumer implements LitePullConsumer {
         this.waiters.push(done);
       });
     }
-    const taken = this.buffer.splice(0, this.o.pullBatchSize);
     const out: MessageView[] = [];
-    for (const t of taken) {
-      t.reader.buffered--;
-      if (t.generation !== t.reader.generation || t.reader.stopped) continue;
-      t.reader.consumedOffset = t.message.queueOffset + 1;
-      out.push(t.message);
+    while (out.length < this.o.pullBatchSize && this.buffer.length > 0) {
+      const b = this.buffer[0] as PulledBatch;
+      const stale = b.generation !== b.reader.generation || b.reader.stopped;
+      const n = stale
+        ? b.messages.length - b.next
+        : Math.min(b.messages.length - b.next, this.o.pullBatchSize - out.length);
+      if (!stale) {
+        for (let i = b.next; i < b.next + n; i++) out.push(b.messages[i] as MessageView);
+        b.reader.consumedOffset = (out[out.length - 1] as MessageView).queueOffset + 1;
+      }
+      b.reader.buffered -= n;
+      b.next += n;
+      if (b.next >= b.messages.length) this.buffer.shift();
     }
     return out;
+  }
+
+  /** Drops what is buffered for `reader` (seek, unassign). */
+  private dropBuffered(reader: QueueReader): void {
+    this.buffer = this.buffer.filter((b) => {
+      if (b.reader !== reader) return true;
+      reader.buffered -= b.messages.length - b.next;
+      return false;
+    });
   }
 
   seek(queue: MessageQueue, offset: number): void {
@@ -309,9 +334,7 @@ export class DefaultLitePullConsumer implements LitePullConsumer {
     this.interrupt(reader);
     reader.nextPullOffset = offset;
     reader.consumedOffset = offset;
-    const before = this.buffer.length;
-    this.buffer = this.buffer.filter((b) => b.reader !== reader);
-    reader.buffered -= before - this.buffer.length;
+    this.dropBuffered(reader);
   }
 
   async commit(): Promise<void> {

@@ -6,8 +6,6 @@ import { encodeProperties } from '../../common/message/message-properties.ts';
 import { MessageConst } from '../../common/message/message-const.ts';
 import { MessageSysFlag } from '../../common/constants/message-sys-flag.ts';
 import { javaStringHash } from '../../common/message/java-hash.ts';
-import { bodyCrc32 } from '../../common/message/crc32.ts';
-import { MagicCode } from '../../common/constants/magic-code.ts';
 import { MQBrokerError, MQClientError } from '../client-errors.ts';
 import type { ClientInstance, ClientMember } from '../client-instance.ts';
 import type { Message, MessageQueue } from '../message.ts';
@@ -262,12 +260,13 @@ export class DefaultProducer implements Producer {
           'ILLEGAL_ARGUMENT',
           `A batch goes to one topic: "${m.topic}" differs from "${first.topic}"`,
         );
-      const e = this.encode({ ...m, body: m.body });
+      const e = this.encode(m);
       const props = Buffer.from(e.properties, 'utf8');
       const part = Buffer.allocUnsafe(20 + e.body.length + 2 + props.length);
       part.writeInt32BE(part.length, 0);
-      part.writeInt32BE(MagicCode.MESSAGE_V1, 4);
-      part.writeInt32BE(bodyCrc32(e.body), 8);
+      // MAGICCODE and BODYCRC are 0, as Java's client writes them: the broker computes the CRC.
+      part.writeInt32BE(0, 4);
+      part.writeInt32BE(0, 8);
       part.writeInt32BE(e.flag, 12);
       part.writeInt32BE(e.body.length, 16);
       e.body.copy(part, 20);

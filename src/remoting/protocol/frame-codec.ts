@@ -1,4 +1,9 @@
-import { decodeHeader, encodeHeader, HeaderDecodeError } from './header-codec.ts';
+import {
+  decodeHeader,
+  encodeRocketMQHeader,
+  HeaderDecodeError,
+  jsonHeaderText,
+} from './header-codec.ts';
 import type { RemotingCommand } from './remoting-command.ts';
 
 /** Java's default frame limit (com.rocketmq.remoting.frameMaxLength). */
@@ -17,12 +22,23 @@ export class FrameError extends Error {
  * the body never copied.
  */
 export function encodeFrame(cmd: RemotingCommand): [Buffer, Buffer | undefined] {
-  const header = encodeHeader(cmd);
   const bodyLength = cmd.body?.length ?? 0;
-  const head = Buffer.allocUnsafe(8 + header.length);
-  head.writeInt32BE(4 + header.length + bodyLength, 0);
-  head.writeInt32BE(((cmd.serializeType & 0xff) << 24) | header.length, 4);
-  header.copy(head, 8);
+  let head: Buffer;
+  let headerLength: number;
+  if (cmd.serializeType === 1) {
+    const header = encodeRocketMQHeader(cmd);
+    headerLength = header.length;
+    head = Buffer.allocUnsafe(8 + headerLength);
+    header.copy(head, 8);
+  } else {
+    // The JSON text goes straight into the frame's head: no intermediate header buffer.
+    const text = jsonHeaderText(cmd);
+    headerLength = Buffer.byteLength(text, 'utf8');
+    head = Buffer.allocUnsafe(8 + headerLength);
+    head.write(text, 8, 'utf8');
+  }
+  head.writeInt32BE(4 + headerLength + bodyLength, 0);
+  head.writeInt32BE(((cmd.serializeType & 0xff) << 24) | headerLength, 4);
   return [head, bodyLength > 0 ? cmd.body : undefined];
 }
 
@@ -142,15 +158,13 @@ export class FrameDecoder {
         `Header length ${headerLength} is beyond the frame's ${frame.length - 4} bytes`,
       );
     }
-    let header;
+    const body = frame.length > 4 + headerLength ? frame.subarray(4 + headerLength) : undefined;
     try {
-      header = decodeHeader(frame.subarray(4, 4 + headerLength), type);
+      return decodeHeader(frame.subarray(4, 4 + headerLength), type, body);
     } catch (err) {
       if (err instanceof HeaderDecodeError) throw new FrameError(err.message);
       throw err;
     }
-    const body = frame.length > 4 + headerLength ? frame.subarray(4 + headerLength) : undefined;
-    return { ...header, body, serializeType: type };
   }
 
   /** Bytes held waiting for the rest of a frame. */

@@ -8,25 +8,27 @@ export class HeaderDecodeError extends Error {
   }
 }
 
-type Header = Omit<RemotingCommand, 'body' | 'serializeType'>;
+/**
+ * JSON header text as Java writes it (fields in Java's order; extFields values are strings). Built
+ * as text directly: only the free-form strings go through JSON.stringify.
+ */
+export function jsonHeaderText(cmd: RemotingCommand): string {
+  let text = `{"code":${cmd.code},"language":${JSON.stringify(cmd.language)},"version":${cmd.version},"opaque":${cmd.opaque},"flag":${cmd.flag}`;
+  if (cmd.remark !== undefined) text += `,"remark":${JSON.stringify(cmd.remark)}`;
+  if (cmd.extFields !== undefined) text += `,"extFields":${JSON.stringify(cmd.extFields)}`;
+  return `${text},"serializeTypeCurrentRPC":"JSON"}`;
+}
 
-/** JSON header as Java writes it; extFields values written as strings. */
 export function encodeJsonHeader(cmd: RemotingCommand): Buffer {
-  const h: Record<string, unknown> = {
-    code: cmd.code,
-    language: cmd.language,
-    version: cmd.version,
-    opaque: cmd.opaque,
-    flag: cmd.flag,
-  };
-  if (cmd.remark !== undefined) h.remark = cmd.remark;
-  if (cmd.extFields !== undefined) h.extFields = cmd.extFields;
-  h.serializeTypeCurrentRPC = 'JSON';
-  return Buffer.from(JSON.stringify(h), 'utf8');
+  return Buffer.from(jsonHeaderText(cmd), 'utf8');
 }
 
 /** Decodes a JSON header; extFields scalars (numbers, booleans from some clients) become strings. */
-export function decodeJsonHeader(buf: Buffer): Header {
+export function decodeJsonHeader(
+  buf: Buffer,
+  body?: Buffer,
+  serializeType: SerializeType = 0,
+): RemotingCommand {
   let parsed: unknown;
   try {
     parsed = JSON.parse(buf.toString('utf8'));
@@ -72,6 +74,8 @@ export function decodeJsonHeader(buf: Buffer): Header {
     flag: typeof h.flag === 'number' ? h.flag : 0,
     remark: typeof h.remark === 'string' ? h.remark : undefined,
     extFields,
+    body,
+    serializeType,
   };
 }
 
@@ -109,7 +113,11 @@ export function encodeRocketMQHeader(cmd: RemotingCommand): Buffer {
   return out;
 }
 
-export function decodeRocketMQHeader(buf: Buffer): Header {
+export function decodeRocketMQHeader(
+  buf: Buffer,
+  body?: Buffer,
+  serializeType: SerializeType = 1,
+): RemotingCommand {
   const need = (p: number, n: number): void => {
     if (p + n > buf.length)
       throw new HeaderDecodeError(`Cannot decode ROCKETMQ header: truncated at byte ${p}`);
@@ -147,13 +155,14 @@ export function decodeRocketMQHeader(buf: Buffer): Header {
       p += vl;
     }
   }
-  return { code, language, version, opaque, flag, remark, extFields };
+  return { code, language, version, opaque, flag, remark, extFields, body, serializeType };
 }
 
 export function encodeHeader(cmd: RemotingCommand): Buffer {
   return cmd.serializeType === 1 ? encodeRocketMQHeader(cmd) : encodeJsonHeader(cmd);
 }
 
-export function decodeHeader(buf: Buffer, type: SerializeType): Header {
-  return type === 1 ? decodeRocketMQHeader(buf) : decodeJsonHeader(buf);
+/** Decodes a header into the command it starts, with `body` attached (one object per frame). */
+export function decodeHeader(buf: Buffer, type: SerializeType, body?: Buffer): RemotingCommand {
+  return type === 1 ? decodeRocketMQHeader(buf, body, type) : decodeJsonHeader(buf, body, type);
 }

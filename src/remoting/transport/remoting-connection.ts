@@ -141,13 +141,19 @@ export class RemotingConnection {
         timeoutMs,
       });
       this.sweeper ??= setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
-      this.send({ ...cmd, opaque, flag: cmd.flag & ~RPC_ONEWAY });
+      // The command is encoded right here, so setting its opaque and flag in place is safe even
+      // when a caller sends the same command object again (it saves a copy per request).
+      cmd.opaque = opaque;
+      cmd.flag &= ~RPC_ONEWAY;
+      this.send(cmd);
     });
   }
 
   /** Sends a request that expects no response. */
   oneway(cmd: RemotingCommand): void {
-    this.send({ ...cmd, opaque: this.takeOpaque(), flag: cmd.flag | RPC_ONEWAY });
+    cmd.opaque = this.takeOpaque();
+    cmd.flag |= RPC_ONEWAY;
+    this.send(cmd);
   }
 
   close(): void {
