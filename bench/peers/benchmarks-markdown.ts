@@ -3,10 +3,8 @@ import { ratioLines, type Summary } from './peer-report.ts';
 
 const k = (n: number): string => (n >= 10000 ? `${(n / 1000).toFixed(1)}k` : String(n));
 
-export function renderBenchmarksMarkdown(
-  s: Summary,
-  p: { syncCount: number; pipeCount: number; readCount: number; seconds: number },
-): string {
+export function renderBenchmarksMarkdown(s: Summary): string {
+  const p = s.workload;
   const L = s.limits;
   const rows = Object.values(s.systems).map(
     (f) =>
@@ -69,6 +67,23 @@ ${ratios.join('\n')}
 | write + fdatasync, 1 KiB, pre-written file | ${k(L.fdatasync_per_s)} syncs/s, p50 ${L.fdatasync_p50_us} µs | sync fsync send: ${lr.sync_fsync_vs_fdatasync_rate}x |
 | buffered sequential write, one fdatasync at the end | ${L.buffered_write_mb_s} MB/s | batch send (body bytes): ${s.batch_mb_s} MB/s = ${lr.batch_vs_buffered_write}x |
 
+## Reading these numbers
+
+- **Two cores for everything.** Client, server, the server's helper threads and the kernel's
+  writeback share 2 vCPUs. Buffered writes alone cost the kernel about a core at 350 MB/s here,
+  so the page-cache copy of every stored byte competes with the brokers and clients for CPU; in
+  pipelined and batch sends the CPU, not the disk or loopback, is the limit for every system.
+- **Round trips come in two levels.** On this VM a ping-pong between two processes costs about
+  20-30 µs when the scheduler puts both on one vCPU and 60-90 µs when it does not, and which one a
+  run gets is luck; the echo figure above is from this run. Sync-send figures of every system move
+  with it, which is why each is a median of rounds interleaved across systems.
+- **Consume** reads a backlog that the pipelined phase just wrote (in the page cache). Ours pulls
+  at most 32 messages per request (RocketMQ's default \`maxTransferCountOnMessageInMemory\`), four
+  queues at a time; Redis hands out 1000 per XREAD.
+- The fsync numbers are for this host-cached virtio disk (fdatasync about 100 µs); on a disk with
+  slower syncs, group commit (ours, Redis \`always\` under pipelining, RabbitMQ) gains on
+  per-message sync.
+
 ## Reproduce
 
 \`\`\`sh
@@ -76,6 +91,7 @@ npm ci
 npm run bench:peers              # full run (~10 minutes), rewrites this file and the chart
 npm run bench:peers -- --quick   # ~3 minutes, prints only (add --docs to write this file)
 npm run bench:peers -- --cpu-prof  # also V8 CPU profiles of our broker and workload processes
+node --import tsx bench/cpu-profile-top.ts <file.cpuprofile>   # top self-time entries of one
 \`\`\`
 
 It installs \`redis-server\`, \`nats-server\` and \`rabbitmq-server\` with \`apt-get\` when they are

@@ -26,11 +26,20 @@ export interface SystemFigures {
   pipelined_cpu: { client_pct: number; server_pct: number | null };
 }
 
+/** What each round ran: message counts per phase and the per-phase time limit. */
+export interface WorkloadParams {
+  syncCount: number;
+  pipeCount: number;
+  readCount: number;
+  seconds: number;
+}
+
 export interface Summary {
   bench: 'peers';
   mode: 'quick' | 'full';
   rounds: number;
   date: string;
+  workload: WorkloadParams;
   limits: MachineLimits;
   systems: Record<string, SystemFigures & { label: string; durability: DurabilityClass }>;
   best_peer: Record<string, string>;
@@ -81,7 +90,7 @@ export function summarize(
   specs: readonly SystemSpec[],
   figures: ReadonlyMap<string, SystemFigures>,
   limits: MachineLimits,
-  meta: { mode: 'quick' | 'full'; rounds: number; bodySize: number },
+  meta: { mode: 'quick' | 'full'; rounds: number; bodySize: number; workload: WorkloadParams },
 ): Summary {
   const get = (id: string): SystemFigures => {
     const f = figures.get(id);
@@ -116,6 +125,7 @@ export function summarize(
     mode: meta.mode,
     rounds: meta.rounds,
     date: new Date().toISOString(),
+    workload: meta.workload,
     limits,
     systems,
     best_peer,

@@ -7,10 +7,11 @@
  * 1000 in flight; then one consumer process reading the pipelined messages back), stops what it
  * started. Systems are interleaved within a round and every figure is the median of 3 rounds.
  * Prints a table, the ratios against the best peer of each scenario, and one JSON object as its
- * last line. A full run (or `--docs`) also writes docs/benchmarks.md and its SVG chart.
+ * last line. A full run (or `--docs`) also writes docs/benchmarks.md, its SVG chart and the run's
+ * JSON (docs/benchmarks.json); `--render=docs/benchmarks.json` writes the first two again from it.
  * `--cpu-prof` writes V8 CPU profiles of our broker and our workload processes.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchStandalone, stop } from '../bench-util.ts';
@@ -22,6 +23,7 @@ import {
   ratioLines,
   renderTable,
   summarize,
+  type Summary,
   type SystemFigures,
   type SystemSpec,
 } from './peer-report.ts';
@@ -223,7 +225,22 @@ async function runRound(round: number): Promise<Map<string, PhaseResult[]>> {
   return out;
 }
 
+/** docs/benchmarks.md, its chart, and the run's JSON (docs/benchmarks.json) to render them again. */
+function writeBenchmarkDocs(summary: Summary): void {
+  const docs = new URL('../../docs/', import.meta.url).pathname;
+  writeFileSync(join(docs, 'benchmarks-chart.svg'), renderChartSvg(summary));
+  writeFileSync(join(docs, 'benchmarks.md'), renderBenchmarksMarkdown(summary));
+  writeFileSync(join(docs, 'benchmarks.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  log('wrote docs/benchmarks.md, docs/benchmarks-chart.svg and docs/benchmarks.json');
+}
+
 async function main(): Promise<void> {
+  const render = argv.find((a) => a.startsWith('--render='));
+  if (render) {
+    // Renders the docs again from a saved run (after editing the generator), without running.
+    writeBenchmarkDocs(JSON.parse(readFileSync(render.slice(9), 'utf8')) as Summary);
+    return;
+  }
   const t0 = performance.now();
   await ensurePeersInstalled(log);
   log(`measuring the machine's limits (${quick ? 'quick' : 'full'})`);
@@ -239,6 +256,7 @@ async function main(): Promise<void> {
     mode: quick ? 'quick' : 'full',
     rounds: ROUNDS,
     bodySize: SIZE,
+    workload: P,
   });
   console.log(renderTable(summary));
   console.log('');
@@ -247,12 +265,7 @@ async function main(): Promise<void> {
       `${scenario.padEnd(32)} ${ours.padEnd(44)} best peer: ${best.padEnd(30)} target ${target}`,
     );
   if (cpuProf) console.log(`CPU profiles: ${profileDir}`);
-  if (writeDocs) {
-    const docs = new URL('../../docs/', import.meta.url).pathname;
-    writeFileSync(join(docs, 'benchmarks-chart.svg'), renderChartSvg(summary));
-    writeFileSync(join(docs, 'benchmarks.md'), renderBenchmarksMarkdown(summary, P));
-    log('wrote docs/benchmarks.md and docs/benchmarks-chart.svg');
-  }
+  if (writeDocs) writeBenchmarkDocs(summary);
   log(`done in ${Math.round((performance.now() - t0) / 1000)} s`);
   console.log(JSON.stringify(summary));
 }

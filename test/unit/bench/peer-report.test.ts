@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderChartSvg } from '../../../bench/peers/bar-chart-svg.ts';
+import { renderBenchmarksMarkdown } from '../../../bench/peers/benchmarks-markdown.ts';
 import type { MachineLimits } from '../../../bench/peers/machine-limits.ts';
 import {
   median,
@@ -77,7 +78,13 @@ test('ratios compare ours with the best peer of the same durability class; consu
     ['p2', fig(3000, 40000, 150000)],
     ['p3', fig(8000, 25000, 400000)], // fastest overall, but in the fsync class
   ]);
-  const s = summarize(specs, figures, limits, { mode: 'quick', rounds: 3, bodySize: 1000 });
+  const workload = { syncCount: 10, pipeCount: 10, readCount: 10, seconds: 1 };
+  const s = summarize(specs, figures, limits, {
+    mode: 'quick',
+    rounds: 3,
+    bodySize: 1000,
+    workload,
+  });
   assert.equal(s.ratio_sync_page_cache, 1.5); // 9000 / p1's 6000, not p3's 8000
   assert.equal(s.best_peer.sync_page_cache, 'peer one');
   assert.equal(s.ratio_pipelined_page_cache, 1.5); // 60000 / p2's 40000
@@ -90,4 +97,7 @@ test('ratios compare ours with the best peer of the same durability class; consu
   const svg = renderChartSvg(s);
   assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   assert.equal((svg.match(/<rect x=/g) ?? []).length, 3 + 2 + 3 + 2 + 3 + 5); // bars of the six panels
+  const md = renderBenchmarksMarkdown(s);
+  assert.match(md, /\| peer one \| page-cache \| 6000 \|/);
+  assert.match(md, /\| sync send, page-cache ack \| 1\.5x \(p50 100 us\) \| peer one \|/);
 });
