@@ -8,6 +8,11 @@ export interface FlushWaiter {
   done(flushed: boolean): void;
 }
 
+/** A group this small (a lone sync send) is fdatasynced on the event loop; see `await`. */
+const INLINE_SYNC_MAX_BYTES = 16 * 1024;
+/** ... but only while fdatasync is quick: a slow disk must not stall the event loop. */
+const INLINE_SYNC_MAX_MS = 1;
+
 /**
  * Makes the CommitLog durable. ASYNC_FLUSH: fdatasync every `intervalMs` when there is new data.
  * SYNC_FLUSH: group commit. One fdatasync covers every append written before it started, and the
@@ -24,6 +29,8 @@ export class FlushCommitLogService {
   private timeoutTimer: NodeJS.Timeout | undefined;
   private intervalTimer: NodeJS.Timeout | undefined;
   private syncCount = 0;
+  /** Moving average of fdatasync time, ms. */
+  private syncMs = 0;
 
   constructor(commitLog: CommitLog, intervalMs: number, logger: Logger) {
     this.commitLog = commitLog;
@@ -53,11 +60,45 @@ export class FlushCommitLogService {
     }, this.intervalMs);
   }
 
-  /** Adds a SYNC_FLUSH waiter and starts a flush if none is running. */
+  /**
+   * Adds a SYNC_FLUSH waiter and starts a flush if none is running. A small group with no flush
+   * running is synced right here: a round trip through the libuv pool costs about 80 us on the
+   * project machine, more than half the fdatasync itself, and a lone sync send waits for all of
+   * it. Larger groups go to the pool, so the event loop gathers the next group meanwhile.
+   */
   await(waiter: FlushWaiter): void {
     this.waiters.push(waiter);
+    if (
+      !this.inFlight &&
+      this.commitLog.writtenOffset - this.flushed <= INLINE_SYNC_MAX_BYTES &&
+      this.syncMs < INLINE_SYNC_MAX_MS
+    ) {
+      this.flushInline();
+      if (this.waiters.length === 0) return;
+    }
     if (!this.timeoutTimer) this.armTimeout();
     void this.flush();
+  }
+
+  private flushInline(): void {
+    const target = this.commitLog.writtenOffset;
+    if (target > this.flushed) {
+      const files = this.commitLog.segmentsBetween(this.flushed, target);
+      this.syncCount += files.length;
+      const started = performance.now();
+      try {
+        for (const f of files) f.datasyncSync();
+        this.flushed = target;
+      } catch (err) {
+        this.logger.error({ err }, 'CommitLog flush failed');
+      }
+      this.noteSyncTime(performance.now() - started);
+    }
+    this.release();
+  }
+
+  private noteSyncTime(ms: number): void {
+    this.syncMs = this.syncMs === 0 ? ms : this.syncMs * 0.9 + ms * 0.1;
   }
 
   /** Flushes what is written now; concurrent callers share the running flush and follow up. */
@@ -70,10 +111,12 @@ export class FlushCommitLogService {
     }
     const files = this.commitLog.segmentsBetween(this.flushed, target);
     this.syncCount += files.length;
+    const started = performance.now();
     this.inFlight = Promise.all(files.map((f) => f.datasync()))
       .then(
         () => {
           this.flushed = target;
+          this.noteSyncTime(performance.now() - started);
         },
         (err: unknown) => {
           this.logger.error({ err }, 'CommitLog flush failed');
