@@ -62,6 +62,63 @@ export function parseArgs(argv: readonly string[], defaults: Args = {}): Args {
   return out;
 }
 
+/** The flags every workload process takes (run-peers passes them), parsed once. */
+export interface WorkloadOptions {
+  /** The remaining flags, for what one workload alone takes (`--type`, `--namesrv`...). */
+  args: Args;
+  host: string;
+  port: number;
+  phases: string[];
+  /** Sync sends, and reads in the read phase. */
+  count: number;
+  /** Sends of the pipelined (and batch) phase. */
+  pipeCount: number;
+  window: number;
+  /** Messages one read asks for. */
+  batch: number;
+  seconds: number;
+  size: number;
+  /** The server's pid, for its CPU share. */
+  spid: number | undefined;
+  /** What the read phase should find (what the pipelined phase wrote). */
+  expected: number | undefined;
+}
+
+/**
+ * Parses this process's flags over the common defaults (and `defaults` for its own) and arms
+ * the wall-clock guard, so no workload process can outlive a stuck server.
+ */
+export function workloadOptions(name: string, defaults: Args = {}): WorkloadOptions {
+  const a = parseArgs(process.argv.slice(2), {
+    host: '127.0.0.1',
+    count: 100000,
+    size: 1024,
+    window: 1000,
+    batch: 1000,
+    seconds: 20,
+    phases: 'sync,pipe',
+    spid: 0,
+    ...defaults,
+  });
+  const count = Number(a.count);
+  const seconds = Number(a.seconds);
+  guard(3 * seconds + 60, `${name} workload`);
+  return {
+    args: a,
+    host: String(a.host),
+    port: Number(a.port),
+    phases: String(a.phases).split(','),
+    count,
+    pipeCount: Number(a.pipeCount ?? count),
+    window: Number(a.window),
+    batch: Number(a.batch),
+    seconds,
+    size: Number(a.size),
+    spid: Number(a.spid) || undefined,
+    expected: a.expected === undefined ? undefined : Number(a.expected),
+  };
+}
+
 /** A body of `size` printable bytes, so text protocols (Redis, NATS) carry it unchanged. */
 export function payload(size: number): Buffer {
   const b = Buffer.alloc(size);
@@ -210,6 +267,25 @@ export function cpuEnd(
 /** Prints one phase's result as one JSON line on stdout. */
 export function emit(record: PhaseResult): void {
   process.stdout.write(JSON.stringify(record) + '\n');
+}
+
+/** Emits the read phase: `n` messages read since `startMs` (performance.now()). */
+export function emitRead(
+  n: number,
+  startMs: number,
+  expected: number | undefined,
+  cpu: CpuMark,
+  serverPid: number | undefined,
+): void {
+  const secs = (performance.now() - startMs) / 1000;
+  emit({
+    phase: 'read',
+    msgs: n,
+    secs: round(secs, 3),
+    rate: Math.round(n / secs),
+    ...(expected === undefined ? {} : { expected }),
+    ...cpuEnd(cpu, serverPid),
+  });
 }
 
 /** Hard wall-clock limit: exits with code 3 so a stuck client can never hang the run. */

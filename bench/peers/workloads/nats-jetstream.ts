@@ -17,31 +17,16 @@ import {
   cpuEnd,
   cpuStart,
   emit,
-  guard,
-  parseArgs,
   payload,
   syncLoop,
   windowLoop,
+  emitRead,
+  workloadOptions,
 } from '../workload-kit.ts';
 
-const a = parseArgs(process.argv.slice(2), {
-  host: '127.0.0.1',
-  port: 4222,
-  count: 100000,
-  size: 1024,
-  window: 1000,
-  batch: 1000,
-  seconds: 20,
-  phases: 'sync,pipe',
-  spid: 0,
-});
-const count = Number(a.count);
-const pipeCount = Number(a.pipeCount ?? count);
-const seconds = Number(a.seconds);
-const spid = Number(a.spid) || undefined;
-const phases = String(a.phases).split(',');
-guard(3 * seconds + 60, 'nats-jetstream workload');
-const body = new Uint8Array(payload(Number(a.size)));
+const o = workloadOptions('nats-jetstream', { port: 4222 });
+const { count, pipeCount, seconds, spid, phases } = o;
+const body = new Uint8Array(payload(o.size));
 
 async function freshStream(jsm: JetStreamManager, name: string, subject: string): Promise<void> {
   const existing = await jsm.streams.names().next();
@@ -54,7 +39,7 @@ async function freshStream(jsm: JetStreamManager, name: string, subject: string)
   });
 }
 
-const nc = await connect({ servers: `${String(a.host)}:${Number(a.port)}`, reconnect: false });
+const nc = await connect({ servers: `${o.host}:${o.port}`, reconnect: false });
 try {
   const jsm = await nc.jetstreamManager();
   const js = nc.jetstream();
@@ -67,7 +52,7 @@ try {
   if (phases.includes('pipe')) {
     await freshStream(jsm, 'BENCH_PIPE', 'bench.pipe');
     const cs = cpuStart(spid);
-    const res = await windowLoop(pipeCount, Number(a.window), seconds, () =>
+    const res = await windowLoop(pipeCount, o.window, seconds, () =>
       js.publish('bench.pipe', body),
     );
     emit({ phase: 'pipe', ...res, expected: res.msgs, ...cpuEnd(cs, spid) });
@@ -80,7 +65,7 @@ try {
     const t0 = performance.now();
     if (target > 0) {
       const consumer = await js.consumers.get('BENCH_PIPE'); // ordered consumer
-      const iter = await consumer.consume({ max_messages: Number(a.batch) });
+      const iter = await consumer.consume({ max_messages: o.batch });
       const timer = setTimeout(() => void iter.close(), seconds * 1000);
       for await (const m of iter) {
         if (m.data.length > 0) n++;
@@ -88,15 +73,7 @@ try {
       }
       clearTimeout(timer);
     }
-    const secs = (performance.now() - t0) / 1000;
-    emit({
-      phase: 'read',
-      msgs: n,
-      secs: Math.round(secs * 1000) / 1000,
-      rate: Math.round(n / secs),
-      expected,
-      ...cpuEnd(cs, spid),
-    });
+    emitRead(n, t0, expected, cs, spid);
   }
   await nc.close();
 } catch (e) {

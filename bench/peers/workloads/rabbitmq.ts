@@ -21,41 +21,25 @@ import {
   cpuEnd,
   cpuStart,
   emit,
-  guard,
-  parseArgs,
   payload,
   syncLoop,
   windowLoop,
+  emitRead,
+  workloadOptions,
 } from '../workload-kit.ts';
 
-const a = parseArgs(process.argv.slice(2), {
-  host: '127.0.0.1',
-  port: 5672,
-  type: 'classic',
-  count: 100000,
-  size: 1024,
-  window: 1000,
-  batch: 1000,
-  seconds: 20,
-  phases: 'sync,pipe',
-  spid: 0,
-});
-const type = String(a.type);
+const o = workloadOptions('rabbitmq', { port: 5672, type: 'classic' });
+const type = String(o.args.type);
 if (type !== 'classic' && type !== 'quorum' && type !== 'stream') {
   throw new Error(`Unknown queue type '${type}': use classic, quorum or stream`);
 }
-const count = Number(a.count);
-const pipeCount = Number(a.pipeCount ?? count);
-const seconds = Number(a.seconds);
-const spid = Number(a.spid) || undefined;
-const phases = String(a.phases).split(',');
-guard(3 * seconds + 60, 'rabbitmq workload');
-const body = payload(Number(a.size));
+const { count, pipeCount, seconds, spid, phases } = o;
+const body = payload(o.size);
 const SYNC = `bench.${type}.sync`;
 const PIPE = `bench.${type}.pipe`;
 const queueArgs = type === 'classic' ? {} : { 'x-queue-type': type };
 
-const conn = await amqp.connect(`amqp://guest:guest@${String(a.host)}:${Number(a.port)}`);
+const conn = await amqp.connect(`amqp://guest:guest@${o.host}:${o.port}`);
 try {
   const ch = await conn.createConfirmChannel();
   const freshQueue = async (name: string): Promise<void> => {
@@ -80,16 +64,16 @@ try {
   if (phases.includes('pipe')) {
     await freshQueue(PIPE);
     const cs = cpuStart(spid);
-    const res = await windowLoop(pipeCount, Number(a.window), seconds, () => publish(PIPE));
+    const res = await windowLoop(pipeCount, o.window, seconds, () => publish(PIPE));
     emit({ phase: 'pipe', ...res, expected: res.msgs, ...cpuEnd(cs, spid) });
   }
   if (phases.includes('read')) {
     const cch = await conn.createChannel();
     const q = await cch.checkQueue(PIPE);
     // stream queues report messageCount 0 over AMQP
-    const expected = type === 'stream' ? Number(a.expected ?? count) : q.messageCount;
+    const expected = type === 'stream' ? (o.expected ?? count) : q.messageCount;
     const target = Math.min(count, expected);
-    await cch.prefetch(Number(a.batch));
+    await cch.prefetch(o.batch);
     let n = 0;
     const cs = cpuStart(spid);
     const t0 = performance.now();
@@ -117,15 +101,7 @@ try {
           });
       });
     }
-    const secs = (performance.now() - t0) / 1000;
-    emit({
-      phase: 'read',
-      msgs: n,
-      secs: Math.round(secs * 1000) / 1000,
-      rate: Math.round(n / secs),
-      expected,
-      ...cpuEnd(cs, spid),
-    });
+    emitRead(n, t0, expected, cs, spid);
     await cch.close();
   }
   await ch.close();

@@ -16,37 +16,22 @@ import {
   cpuEnd,
   cpuStart,
   emit,
-  guard,
-  parseArgs,
   payload,
   syncLoop,
   windowLoop,
+  emitRead,
+  workloadOptions,
 } from '../workload-kit.ts';
 
-const a = parseArgs(process.argv.slice(2), {
-  host: '127.0.0.1',
-  port: 6379,
-  count: 100000,
-  size: 1024,
-  window: 1000,
-  batch: 1000,
-  seconds: 20,
-  phases: 'sync,pipe',
-  spid: 0,
-});
-const count = Number(a.count);
-const pipeCount = Number(a.pipeCount ?? count);
-const seconds = Number(a.seconds);
-const spid = Number(a.spid) || undefined;
-const phases = String(a.phases).split(',');
-guard(3 * seconds + 60, 'redis-streams workload');
-const body = payload(Number(a.size));
+const o = workloadOptions('redis-streams', { port: 6379 });
+const { count, pipeCount, seconds, spid, phases } = o;
+const body = payload(o.size);
 const SYNC = 'bench-sync';
 const PIPE = 'bench-pipe';
 
 const r = new Redis({
-  host: String(a.host),
-  port: Number(a.port),
+  host: o.host,
+  port: o.port,
   enableAutoPipelining: true,
   lazyConnect: true,
   // a benchmark must fail, not reconnect behind the numbers
@@ -63,9 +48,7 @@ async function produce(): Promise<void> {
   if (phases.includes('pipe')) {
     await r.del(PIPE);
     const cs = cpuStart(spid);
-    const res = await windowLoop(pipeCount, Number(a.window), seconds, () =>
-      r.xadd(PIPE, '*', 'b', body),
-    );
+    const res = await windowLoop(pipeCount, o.window, seconds, () => r.xadd(PIPE, '*', 'b', body));
     emit({ phase: 'pipe', ...res, expected: res.msgs, ...cpuEnd(cs, spid) });
   }
 }
@@ -73,7 +56,7 @@ async function produce(): Promise<void> {
 async function consume(): Promise<void> {
   const expected = await r.xlen(PIPE);
   const target = Math.min(count, expected);
-  const batch = Number(a.batch);
+  const batch = o.batch;
   let last = '0-0';
   let n = 0;
   const cs = cpuStart(spid);
@@ -87,15 +70,7 @@ async function consume(): Promise<void> {
     const lastEntry = entries[entries.length - 1];
     if (lastEntry) last = lastEntry[0].toString();
   }
-  const secs = (performance.now() - t0) / 1000;
-  emit({
-    phase: 'read',
-    msgs: n,
-    secs: Math.round(secs * 1000) / 1000,
-    rate: Math.round(n / secs),
-    expected,
-    ...cpuEnd(cs, spid),
-  });
+  emitRead(n, t0, expected, cs, spid);
 }
 
 try {

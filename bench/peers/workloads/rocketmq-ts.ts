@@ -18,39 +18,26 @@ import {
   cpuEnd,
   cpuStart,
   emit,
-  guard,
-  parseArgs,
   payload,
   syncLoop,
   windowLoop,
+  emitRead,
+  workloadOptions,
 } from '../workload-kit.ts';
 
-const a = parseArgs(process.argv.slice(2), {
+const o = workloadOptions('rocketmq-ts', {
   namesrv: '127.0.0.1:9876',
-  count: 100000,
-  pipeCount: 100000,
-  size: 1024,
-  window: 1000,
   batchSize: 64,
-  batch: 1000,
-  seconds: 20,
   phases: 'sync,pipe,batch',
-  spid: 0,
 });
-const count = Number(a.count);
-const pipeCount = Number(a.pipeCount);
-const seconds = Number(a.seconds);
-const window = Number(a.window);
-const spid = Number(a.spid) || undefined;
-guard(4 * seconds + 60, 'rocketmq-ts workload');
-const phases = String(a.phases).split(',');
-const body = payload(Number(a.size));
+const { count, pipeCount, seconds, window, spid, phases } = o;
+const body = payload(o.size);
 const SYNC = 'BenchSync';
 const PIPE = 'BenchPipe';
 const BATCH = 'BenchBatch';
 
 const client = createClient({
-  namesrvAddr: String(a.namesrv),
+  namesrvAddr: String(o.args.namesrv),
   clientIP: '127.0.0.1',
   instanceName: `bench-${process.pid}`,
 });
@@ -74,7 +61,7 @@ async function produce(): Promise<void> {
     emit({ phase: 'pipe', ...res, expected: res.msgs + warmed, ...cpuEnd(cs, spid) });
   }
   if (phases.includes('batch')) {
-    const size = Number(a.batchSize);
+    const size = Number(o.args.batchSize);
     const batch: Message[] = Array.from({ length: size }, () => ({ topic: BATCH, body }));
     const cs = cpuStart(spid);
     const res = await windowLoop(
@@ -99,7 +86,7 @@ async function consume(): Promise<void> {
   const consumer = client.createLitePullConsumer({
     consumerGroup: `GID_bench_read_${process.pid}`,
     consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
-    pullBatchSize: Number(a.batch),
+    pullBatchSize: o.batch,
     autoCommit: false,
   });
   await consumer.start();
@@ -112,8 +99,7 @@ async function consume(): Promise<void> {
     const got = await consumer.poll(1000);
     n += got.length;
   }
-  const secs = (performance.now() - t0) / 1000;
-  emit({ phase: 'read', msgs: n, secs, rate: n / secs, expected: count, ...cpuEnd(cs, spid) });
+  emitRead(n, t0, o.expected ?? count, cs, spid);
   await consumer.shutdown();
 }
 
