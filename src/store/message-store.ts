@@ -33,6 +33,7 @@ import {
 import { SystemTopic } from '../common/constants/topic-validator.ts';
 import { CommitLog } from './commitlog/commit-log.ts';
 import { SegmentAllocator } from './segment/segment-allocator.ts';
+import { PageCacheWarmer } from './segment/page-cache-warmer.ts';
 import { ConsumeQueueTable } from './consumequeue/consume-queue-table.ts';
 import { CQ_UNIT_SIZE, readTagsCode, type ConsumeQueue } from './consumequeue/consume-queue.ts';
 import { IndexService } from './index/index-service.ts';
@@ -75,6 +76,8 @@ interface PendingAck {
   resolve: (result: PutMessageResult) => void;
 }
 
+/** How far ahead of the append position the page cache is kept populated. */
+const WARM_AHEAD_BYTES = 64 * 1024 * 1024;
 const TOPIC_PATH_SAFE = /^[^/\\\0]+$/;
 /** Most ConsumeQueue units one read examines (RocketMQ's 16000-byte filter window, in units). */
 const MAX_FILTER_UNITS = 800;
@@ -110,6 +113,7 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
   private cqFlushInFlight: Promise<void> | undefined;
   private recovery: RecoveryReport | undefined;
   private allocator: SegmentAllocator | undefined;
+  private readonly warmer: PageCacheWarmer;
   private idHost: Uint8Array | undefined;
   private idPrefix = '';
   private readonly timerStore: TimerMessageStore | undefined;
@@ -139,6 +143,8 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
       this.commitLog.takeSpare = () => allocator.take();
       this.commitLog.prepareSpare = () => allocator.prepare();
     }
+    this.warmer = new PageCacheWarmer(WARM_AHEAD_BYTES, this.logger);
+    this.commitLog.warmer = this.warmer;
     this.consumeQueues = new ConsumeQueueTable(
       this.paths.consumeQueue,
       this.config.mappedFileSizeConsumeQueue,
@@ -273,6 +279,7 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
     await this.flushQueues();
     this.consumeQueues.close();
     this.index.close();
+    await this.warmer.stop();
     this.commitLog.close();
     rmSync(this.paths.abort, { force: true });
     this.unlock();

@@ -2,6 +2,7 @@ import { encodeBlankRecord } from '../../common/message/message-ext-codec.ts';
 import { RmqError } from '../../common/errors/rmq-error.ts';
 import { SegmentQueue } from '../segment/segment-queue.ts';
 import type { SegmentFile } from '../segment/segment-file.ts';
+import type { PageCacheWarmer } from '../segment/page-cache-warmer.ts';
 
 /** Room kept at the end of every segment for the BLANK record (size + magic). */
 export const END_FILE_MIN_BLANK_LENGTH = 8;
@@ -25,6 +26,8 @@ export class CommitLog {
   takeSpare: (() => string | undefined) | undefined;
   /** Asks for the next spare to be prepared; called once the current segment is half full. */
   prepareSpare: (() => void) | undefined;
+  /** Told where appends reached after each write, to keep the pages ahead cached. */
+  warmer: PageCacheWarmer | undefined;
 
   constructor(dir: string, segmentSize: number, writeBufferSize: number, warm: boolean) {
     this.segments = new SegmentQueue(dir, segmentSize, warm);
@@ -116,6 +119,7 @@ export class CommitLog {
     this.bufferStart += length;
     this.bufferLength = 0;
     this.written = this.bufferStart;
+    this.warmer?.advance(segment, this.bufferStart - segment.fromOffset);
   }
 
   /** Drops bytes reserved since the last writeOut (used when a write failed). */

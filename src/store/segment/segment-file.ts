@@ -5,6 +5,7 @@ import {
   fstatSync,
   ftruncateSync,
   openSync,
+  read,
   readSync,
   renameSync,
   unlinkSync,
@@ -85,6 +86,13 @@ export class SegmentFile {
       done += n;
     }
     return done;
+  }
+
+  /** Reads on the libuv pool; resolves with the bytes read. */
+  readAsync(buf: Buffer, start: number, length: number, position: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      read(this.fd, buf, start, length, position, (err, n) => (err ? reject(err) : resolve(n)));
+    });
   }
 
   /** fdatasync on the libuv pool, so the event loop keeps gathering the next group. */
