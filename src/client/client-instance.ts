@@ -132,6 +132,12 @@ export class ClientInstance extends EventEmitter<ClientEvents> {
     return res;
   }
 
+  /** The topic's cached route while it is younger than `maxAgeMs` (no lookup, no promise). */
+  cachedRoute(topic: string, maxAgeMs = 30000): TopicRouteInfo | undefined {
+    const cached = this.routes.get(topic);
+    return cached && Date.now() - cached.fetchedAt < maxAgeMs ? cached : undefined;
+  }
+
   /** The topic's route, from the cache unless it is older than `maxAgeMs` or `force`. */
   async route(topic: string, force = false, maxAgeMs = 30000): Promise<TopicRouteInfo> {
     const cached = this.routes.get(topic);

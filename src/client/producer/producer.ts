@@ -205,6 +205,16 @@ export class DefaultProducer implements Producer {
     };
   }
 
+  /** The topic's own cached route, when it has one: the common case, with no await. */
+  private cachedPublishRoute(
+    topic: string,
+  ): { info: TopicRouteInfo; queues: MessageQueue[] } | undefined {
+    const info = this.client.cachedRoute(topic);
+    if (!info || info.writeQueues.length === 0) return undefined;
+    this.topics.add(topic);
+    return { info, queues: info.writeQueues };
+  }
+
   /** The route to send on: the topic's, or the default topic's when the topic is new. */
   private async publishRoute(
     topic: string,
@@ -345,7 +355,8 @@ export class DefaultProducer implements Producer {
         });
       const left = deadline - Date.now();
       if (left <= 0) break;
-      const { info, queues } = await this.publishRoute(e.topic);
+      const { info, queues } =
+        this.cachedPublishRoute(e.topic) ?? (await this.publishRoute(e.topic));
       const mq = selector ? selector(queues, message) : this.pickQueue(queues, lastBroker);
       const addr = info.masters.get(mq.brokerName) ?? this.client.masterAddr(mq.brokerName);
       if (!addr) {

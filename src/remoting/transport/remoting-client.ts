@@ -25,19 +25,18 @@ export interface RemotingClientOptions {
 export class RemotingClient {
   private readonly options: RemotingClientOptions;
   private readonly connections = new Map<string, Promise<RemotingConnection>>();
+  /** Open connections by address: a request on one goes out without waiting on a promise. */
+  private readonly ready = new Map<string, RemotingConnection>();
   private closed = false;
 
   constructor(options: RemotingClientOptions) {
     this.options = options;
   }
 
-  async invoke(
-    addr: string,
-    request: RemotingCommand,
-    timeoutMs: number,
-  ): Promise<RemotingCommand> {
-    const connection = await this.connection(addr);
-    return connection.request(request, timeoutMs);
+  invoke(addr: string, request: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
+    const ready = this.ready.get(addr);
+    if (ready && !this.closed) return ready.request(request, timeoutMs);
+    return this.connection(addr).then((c) => c.request(request, timeoutMs));
   }
 
   async invokeOneway(addr: string, request: RemotingCommand): Promise<void> {
@@ -55,8 +54,10 @@ export class RemotingClient {
     this.connections.set(addr, opening);
     opening.then(
       (c) => {
+        if (!c.closed) this.ready.set(addr, c);
         this.options.onConnected?.(addr);
         c.onClosed(() => {
+          if (this.ready.get(addr) === c) this.ready.delete(addr);
           if (this.connections.get(addr) === opening) this.connections.delete(addr);
           this.options.onDisconnected?.(addr);
         });
@@ -115,6 +116,7 @@ export class RemotingClient {
   async closeConnection(addr: string): Promise<void> {
     const c = this.connections.get(addr);
     this.connections.delete(addr);
+    this.ready.delete(addr);
     if (c) (await c.catch(() => undefined))?.close();
   }
 
@@ -122,6 +124,7 @@ export class RemotingClient {
     this.closed = true;
     const all = [...this.connections.values()];
     this.connections.clear();
+    this.ready.clear();
     for (const c of all) (await c.catch(() => undefined))?.close();
   }
 }
