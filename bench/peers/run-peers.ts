@@ -13,6 +13,7 @@
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import * as prettier from 'prettier';
 import { join } from 'node:path';
 import { launchStandalone, stop } from '../bench-util.ts';
 import { renderChartSvg } from './bar-chart-svg.ts';
@@ -226,11 +227,17 @@ async function runRound(round: number): Promise<Map<string, PhaseResult[]>> {
 }
 
 /** docs/benchmarks.md, its chart, and the run's JSON (docs/benchmarks.json) to render them again. */
-function writeBenchmarkDocs(summary: Summary): void {
+async function writeBenchmarkDocs(summary: Summary): Promise<void> {
   const docs = new URL('../../docs/', import.meta.url).pathname;
-  writeFileSync(join(docs, 'benchmarks-chart.svg'), renderChartSvg(summary));
-  writeFileSync(join(docs, 'benchmarks.md'), renderBenchmarksMarkdown(summary));
-  writeFileSync(join(docs, 'benchmarks.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  // Written in the project's Prettier style, so the generated files pass `npm run lint` as they are.
+  const write = async (name: string, text: string): Promise<void> => {
+    const filepath = join(docs, name);
+    const options = (await prettier.resolveConfig(filepath)) ?? {};
+    writeFileSync(filepath, await prettier.format(text, { ...options, filepath }));
+  };
+  writeFileSync(join(docs, 'benchmarks-chart.svg'), renderChartSvg(summary)); // Prettier has no SVG
+  await write('benchmarks.md', renderBenchmarksMarkdown(summary));
+  await write('benchmarks.json', JSON.stringify(summary));
   log('wrote docs/benchmarks.md, docs/benchmarks-chart.svg and docs/benchmarks.json');
 }
 
@@ -238,7 +245,7 @@ async function main(): Promise<void> {
   const render = argv.find((a) => a.startsWith('--render='));
   if (render) {
     // Renders the docs again from a saved run (after editing the generator), without running.
-    writeBenchmarkDocs(JSON.parse(readFileSync(render.slice(9), 'utf8')) as Summary);
+    await writeBenchmarkDocs(JSON.parse(readFileSync(render.slice(9), 'utf8')) as Summary);
     return;
   }
   const t0 = performance.now();
@@ -265,7 +272,7 @@ async function main(): Promise<void> {
       `${scenario.padEnd(32)} ${ours.padEnd(44)} best peer: ${best.padEnd(30)} target ${target}`,
     );
   if (cpuProf) console.log(`CPU profiles: ${profileDir}`);
-  if (writeDocs) writeBenchmarkDocs(summary);
+  if (writeDocs) await writeBenchmarkDocs(summary);
   log(`done in ${Math.round((performance.now() - t0) / 1000)} s`);
   console.log(JSON.stringify(summary));
 }
