@@ -80,6 +80,9 @@ ${ratios.join('\n')}
 - **Consume** reads a backlog that the pipelined phase just wrote (in the page cache). Ours pulls
   at most 32 messages per request (RocketMQ's default \`maxTransferCountOnMessageInMemory\`), four
   queues at a time; Redis hands out 1000 per XREAD.
+- **Quick runs understate rocketmq-ts.** Its broker is JIT-compiled JavaScript and warms up within
+  the short phases of \`--quick\` (a 30,000-message read runs at about half the rate of a warm
+  100,000-message one); the peers' servers are C, Go and Erlang. Quote full runs.
 - The fsync numbers are for this host-cached virtio disk (fdatasync about 100 µs); on a disk with
   slower syncs, group commit (ours, Redis \`always\` under pipelining, RabbitMQ) gains on
   per-message sync.

@@ -13,20 +13,11 @@
  *        until min(--count, messages in the stream) were read
  */
 import { connect, StorageType, type JetStreamManager } from 'nats';
-import {
-  cpuEnd,
-  cpuStart,
-  emit,
-  payload,
-  syncLoop,
-  windowLoop,
-  emitRead,
-  workloadOptions,
-} from '../workload-kit.ts';
+import * as kit from '../workload-kit.ts';
 
-const o = workloadOptions('nats-jetstream', { port: 4222 });
+const o = kit.workloadOptions('nats-jetstream', { port: 4222 });
 const { count, pipeCount, seconds, spid, phases } = o;
-const body = new Uint8Array(payload(o.size));
+const body = new Uint8Array(kit.payload(o.size));
 
 async function freshStream(jsm: JetStreamManager, name: string, subject: string): Promise<void> {
   const existing = await jsm.streams.names().next();
@@ -45,23 +36,23 @@ try {
   const js = nc.jetstream();
   if (phases.includes('sync')) {
     await freshStream(jsm, 'BENCH_SYNC', 'bench.sync');
-    const cs = cpuStart(spid);
-    const res = await syncLoop(count, seconds, () => js.publish('bench.sync', body));
-    emit({ phase: 'sync', ...res, ...cpuEnd(cs, spid) });
+    const cs = kit.cpuStart(spid);
+    const res = await kit.syncLoop(count, seconds, () => js.publish('bench.sync', body));
+    kit.emit({ phase: 'sync', ...res, ...kit.cpuEnd(cs, spid) });
   }
   if (phases.includes('pipe')) {
     await freshStream(jsm, 'BENCH_PIPE', 'bench.pipe');
-    const cs = cpuStart(spid);
-    const res = await windowLoop(pipeCount, o.window, seconds, () =>
+    const cs = kit.cpuStart(spid);
+    const res = await kit.windowLoop(pipeCount, o.window, seconds, () =>
       js.publish('bench.pipe', body),
     );
-    emit({ phase: 'pipe', ...res, expected: res.msgs, ...cpuEnd(cs, spid) });
+    kit.emit({ phase: 'pipe', ...res, expected: res.msgs, ...kit.cpuEnd(cs, spid) });
   }
   if (phases.includes('read')) {
     const expected = (await jsm.streams.info('BENCH_PIPE')).state.messages;
     const target = Math.min(count, expected);
     let n = 0;
-    const cs = cpuStart(spid);
+    const cs = kit.cpuStart(spid);
     const t0 = performance.now();
     if (target > 0) {
       const consumer = await js.consumers.get('BENCH_PIPE'); // ordered consumer
@@ -73,7 +64,7 @@ try {
       }
       clearTimeout(timer);
     }
-    emitRead(n, t0, expected, cs, spid);
+    kit.emitRead(n, t0, expected, cs, spid);
   }
   await nc.close();
 } catch (e) {

@@ -17,24 +17,15 @@
  *        else --count.
  */
 import amqp from 'amqplib';
-import {
-  cpuEnd,
-  cpuStart,
-  emit,
-  payload,
-  syncLoop,
-  windowLoop,
-  emitRead,
-  workloadOptions,
-} from '../workload-kit.ts';
+import * as kit from '../workload-kit.ts';
 
-const o = workloadOptions('rabbitmq', { port: 5672, type: 'classic' });
+const o = kit.workloadOptions('rabbitmq', { port: 5672, type: 'classic' });
 const type = String(o.args.type);
 if (type !== 'classic' && type !== 'quorum' && type !== 'stream') {
   throw new Error(`Unknown queue type '${type}': use classic, quorum or stream`);
 }
 const { count, pipeCount, seconds, spid, phases } = o;
-const body = payload(o.size);
+const body = kit.payload(o.size);
 const SYNC = `bench.${type}.sync`;
 const PIPE = `bench.${type}.pipe`;
 const queueArgs = type === 'classic' ? {} : { 'x-queue-type': type };
@@ -56,16 +47,16 @@ try {
 
   if (phases.includes('sync')) {
     await freshQueue(SYNC);
-    const cs = cpuStart(spid);
-    const res = await syncLoop(count, seconds, () => publish(SYNC));
-    emit({ phase: 'sync', ...res, ...cpuEnd(cs, spid) });
+    const cs = kit.cpuStart(spid);
+    const res = await kit.syncLoop(count, seconds, () => publish(SYNC));
+    kit.emit({ phase: 'sync', ...res, ...kit.cpuEnd(cs, spid) });
     await ch.deleteQueue(SYNC);
   }
   if (phases.includes('pipe')) {
     await freshQueue(PIPE);
-    const cs = cpuStart(spid);
-    const res = await windowLoop(pipeCount, o.window, seconds, () => publish(PIPE));
-    emit({ phase: 'pipe', ...res, expected: res.msgs, ...cpuEnd(cs, spid) });
+    const cs = kit.cpuStart(spid);
+    const res = await kit.windowLoop(pipeCount, o.window, seconds, () => publish(PIPE));
+    kit.emit({ phase: 'pipe', ...res, expected: res.msgs, ...kit.cpuEnd(cs, spid) });
   }
   if (phases.includes('read')) {
     const cch = await conn.createChannel();
@@ -75,7 +66,7 @@ try {
     const target = Math.min(count, expected);
     await cch.prefetch(o.batch);
     let n = 0;
-    const cs = cpuStart(spid);
+    const cs = kit.cpuStart(spid);
     const t0 = performance.now();
     if (target > 0) {
       await new Promise<void>((resolve, reject) => {
@@ -101,7 +92,7 @@ try {
           });
       });
     }
-    emitRead(n, t0, expected, cs, spid);
+    kit.emitRead(n, t0, expected, cs, spid);
     await cch.close();
   }
   await ch.close();

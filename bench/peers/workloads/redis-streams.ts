@@ -12,20 +12,11 @@
  * read : XREAD COUNT --batch from 0-0 over bench-pipe until min(--count, XLEN) entries were read
  */
 import { Redis } from 'ioredis';
-import {
-  cpuEnd,
-  cpuStart,
-  emit,
-  payload,
-  syncLoop,
-  windowLoop,
-  emitRead,
-  workloadOptions,
-} from '../workload-kit.ts';
+import * as kit from '../workload-kit.ts';
 
-const o = workloadOptions('redis-streams', { port: 6379 });
+const o = kit.workloadOptions('redis-streams', { port: 6379 });
 const { count, pipeCount, seconds, spid, phases } = o;
-const body = payload(o.size);
+const body = kit.payload(o.size);
 const SYNC = 'bench-sync';
 const PIPE = 'bench-pipe';
 
@@ -41,15 +32,17 @@ const r = new Redis({
 async function produce(): Promise<void> {
   if (phases.includes('sync')) {
     await r.del(SYNC);
-    const cs = cpuStart(spid);
-    const res = await syncLoop(count, seconds, () => r.xadd(SYNC, '*', 'b', body));
-    emit({ phase: 'sync', ...res, ...cpuEnd(cs, spid) });
+    const cs = kit.cpuStart(spid);
+    const res = await kit.syncLoop(count, seconds, () => r.xadd(SYNC, '*', 'b', body));
+    kit.emit({ phase: 'sync', ...res, ...kit.cpuEnd(cs, spid) });
   }
   if (phases.includes('pipe')) {
     await r.del(PIPE);
-    const cs = cpuStart(spid);
-    const res = await windowLoop(pipeCount, o.window, seconds, () => r.xadd(PIPE, '*', 'b', body));
-    emit({ phase: 'pipe', ...res, expected: res.msgs, ...cpuEnd(cs, spid) });
+    const cs = kit.cpuStart(spid);
+    const res = await kit.windowLoop(pipeCount, o.window, seconds, () =>
+      r.xadd(PIPE, '*', 'b', body),
+    );
+    kit.emit({ phase: 'pipe', ...res, expected: res.msgs, ...kit.cpuEnd(cs, spid) });
   }
 }
 
@@ -59,7 +52,7 @@ async function consume(): Promise<void> {
   const batch = o.batch;
   let last = '0-0';
   let n = 0;
-  const cs = cpuStart(spid);
+  const cs = kit.cpuStart(spid);
   const t0 = performance.now();
   const deadline = t0 + seconds * 1000;
   while (n < target && performance.now() < deadline) {
@@ -70,7 +63,7 @@ async function consume(): Promise<void> {
     const lastEntry = entries[entries.length - 1];
     if (lastEntry) last = lastEntry[0].toString();
   }
-  emitRead(n, t0, expected, cs, spid);
+  kit.emitRead(n, t0, expected, cs, spid);
 }
 
 try {

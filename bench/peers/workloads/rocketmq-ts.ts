@@ -14,24 +14,15 @@
  * read  : a LitePullConsumer reads the pipe topic from its first offset until --count arrived
  */
 import { createClient, type Message } from '../../../src/client/index.ts';
-import {
-  cpuEnd,
-  cpuStart,
-  emit,
-  payload,
-  syncLoop,
-  windowLoop,
-  emitRead,
-  workloadOptions,
-} from '../workload-kit.ts';
+import * as kit from '../workload-kit.ts';
 
-const o = workloadOptions('rocketmq-ts', {
+const o = kit.workloadOptions('rocketmq-ts', {
   namesrv: '127.0.0.1:9876',
   batchSize: 64,
   phases: 'sync,pipe,batch',
 });
 const { count, pipeCount, seconds, window, spid, phases } = o;
-const body = payload(o.size);
+const body = kit.payload(o.size);
 const SYNC = 'BenchSync';
 const PIPE = 'BenchPipe';
 const BATCH = 'BenchBatch';
@@ -49,34 +40,34 @@ async function produce(): Promise<void> {
   for (const topic of [SYNC, PIPE, BATCH]) await producer.send({ topic, body });
   const warmed = 1; // the PIPE topic holds one message before the pipe phase
   if (phases.includes('sync')) {
-    const cs = cpuStart(spid);
-    const res = await syncLoop(count, seconds, () => producer.send({ topic: SYNC, body }));
-    emit({ phase: 'sync', ...res, ...cpuEnd(cs, spid) });
+    const cs = kit.cpuStart(spid);
+    const res = await kit.syncLoop(count, seconds, () => producer.send({ topic: SYNC, body }));
+    kit.emit({ phase: 'sync', ...res, ...kit.cpuEnd(cs, spid) });
   }
   if (phases.includes('pipe')) {
-    const cs = cpuStart(spid);
-    const res = await windowLoop(pipeCount, window, seconds, () =>
+    const cs = kit.cpuStart(spid);
+    const res = await kit.windowLoop(pipeCount, window, seconds, () =>
       producer.send({ topic: PIPE, body }),
     );
-    emit({ phase: 'pipe', ...res, expected: res.msgs + warmed, ...cpuEnd(cs, spid) });
+    kit.emit({ phase: 'pipe', ...res, expected: res.msgs + warmed, ...kit.cpuEnd(cs, spid) });
   }
   if (phases.includes('batch')) {
     const size = Number(o.args.batchSize);
     const batch: Message[] = Array.from({ length: size }, () => ({ topic: BATCH, body }));
-    const cs = cpuStart(spid);
-    const res = await windowLoop(
+    const cs = kit.cpuStart(spid);
+    const res = await kit.windowLoop(
       Math.ceil(pipeCount / size),
       Math.max(1, Math.floor(window / size)),
       seconds,
       () => producer.sendBatch(batch),
     );
     const msgs = res.msgs * size;
-    emit({
+    kit.emit({
       phase: 'batch',
       msgs,
       secs: res.secs,
       rate: msgs / res.secs,
-      ...cpuEnd(cs, spid),
+      ...kit.cpuEnd(cs, spid),
     });
   }
   await producer.shutdown();
@@ -91,7 +82,7 @@ async function consume(): Promise<void> {
   });
   await consumer.start();
   let n = 0;
-  const cs = cpuStart(spid);
+  const cs = kit.cpuStart(spid);
   const t0 = performance.now();
   const deadline = t0 + seconds * 1000;
   await consumer.subscribe(PIPE);
@@ -99,7 +90,7 @@ async function consume(): Promise<void> {
     const got = await consumer.poll(1000);
     n += got.length;
   }
-  emitRead(n, t0, o.expected ?? count, cs, spid);
+  kit.emitRead(n, t0, o.expected ?? count, cs, spid);
   await consumer.shutdown();
 }
 
