@@ -2,11 +2,7 @@ import type { Logger } from 'pino';
 import { MessageConst } from '../common/message/message-const.ts';
 import { decodeRecord } from '../common/message/message-ext-codec.ts';
 import type { MessageExtBrokerInner } from '../common/message/message-ext.ts';
-import {
-  decodeProperties,
-  encodeProperties,
-  findProperty,
-} from '../common/message/message-properties.ts';
+import { findProperty } from '../common/message/message-properties.ts';
 import { parseDelayLevels } from '../common/constants/delay-levels.ts';
 import { MessageSysFlag, transactionType } from '../common/constants/message-sys-flag.ts';
 import { javaStringHash, tagsHashCode } from '../common/message/java-hash.ts';
@@ -28,7 +24,7 @@ import type { MessageFilter } from '../store/api.ts';
 import type { BrokerConfig } from './broker-config.ts';
 import { compileSql92, type Sql92Filter } from './filter/sql92-filter.ts';
 import type { TransactionService } from './services/transaction-service.ts';
-import { restoreForAppend } from './stored-message.ts';
+import { parkInSystemTopic, restoreForAppend } from './stored-message.ts';
 import { getStatusToPullCode, putStatusToResponseCode } from './put-status-mapping.ts';
 import type { TopicConfigManager } from './managers/topic-config-manager.ts';
 import type { SubscriptionGroupManager } from './managers/subscription-group-manager.ts';
@@ -187,17 +183,15 @@ export class BrokerService {
     if (!(delay > 0) || transactionType(msg.sysFlag) === MessageSysFlag.TRANSACTION_PREPARED_TYPE)
       return msg;
     const level = Math.min(Math.floor(delay), this.maxDelayLevel);
-    const props = decodeProperties(msg.propertiesString);
-    props.set(MessageConst.PROPERTY_DELAY_TIME_LEVEL, String(level));
-    props.set(MessageConst.PROPERTY_REAL_TOPIC, msg.topic);
-    props.set(MessageConst.PROPERTY_REAL_QUEUE_ID, String(msg.queueId));
-    return {
-      ...msg,
-      topic: SystemTopic.SCHEDULE_TOPIC,
-      queueId: level - 1,
-      propertiesString: encodeProperties(props),
-      tagsCode: Date.now() + (this.delayLevels[level - 1] ?? 0),
-    };
+    return parkInSystemTopic(
+      msg,
+      {
+        topic: SystemTopic.SCHEDULE_TOPIC,
+        queueId: level - 1,
+        tagsCode: Date.now() + (this.delayLevels[level - 1] ?? 0),
+      },
+      [[MessageConst.PROPERTY_DELAY_TIME_LEVEL, String(level)]],
+    );
   }
 
   get deps(): BrokerServiceDeps {
@@ -382,17 +376,9 @@ export class BrokerService {
         `the timer message is due in ${Math.ceil((deliverMs - now) / 1000)} s (${name}=${value}), beyond timerMaxDelaySec ${store.timerMaxDelaySec}`,
       );
     if (deliverMs <= now) return msg;
-    const props = decodeProperties(ps);
-    props.set(MessageConst.PROPERTY_TIMER_OUT_MS, String(deliverMs));
-    props.set(MessageConst.PROPERTY_REAL_TOPIC, msg.topic);
-    props.set(MessageConst.PROPERTY_REAL_QUEUE_ID, String(msg.queueId));
-    return {
-      ...msg,
-      topic: SystemTopic.TIMER,
-      queueId: 0,
-      propertiesString: encodeProperties(props),
-      tagsCode: deliverMs,
-    };
+    return parkInSystemTopic(msg, { topic: SystemTopic.TIMER, queueId: 0, tagsCode: deliverMs }, [
+      [MessageConst.PROPERTY_TIMER_OUT_MS, String(deliverMs)],
+    ]);
   }
 
   /**

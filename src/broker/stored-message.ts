@@ -1,6 +1,6 @@
 import type { MessageExt, MessageExtBrokerInner } from '../common/message/message-ext.ts';
 import { MessageConst } from '../common/message/message-const.ts';
-import { encodeProperties } from '../common/message/message-properties.ts';
+import { decodeProperties, encodeProperties } from '../common/message/message-properties.ts';
 import { tagsHashCode } from '../common/message/java-hash.ts';
 import { recordLayout, RecordOffset } from '../common/message/message-ext-codec.ts';
 
@@ -34,4 +34,21 @@ export function restoreForAppend(
     uniqKey: props.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX),
     ...overrides,
   };
+}
+
+/**
+ * A message parked in a system topic (delay levels, timer messages, transaction halves) until it
+ * is due: REAL_TOPIC and REAL_QUEUE_ID keep where it goes then, `extra` adds the properties the
+ * parking needs. `restoreForAppend` is the way back.
+ */
+export function parkInSystemTopic(
+  msg: MessageExtBrokerInner,
+  target: { topic: string; queueId: number; tagsCode: number },
+  extra: readonly (readonly [string, string])[],
+): MessageExtBrokerInner {
+  const props = decodeProperties(msg.propertiesString);
+  for (const [name, value] of extra) props.set(name, value);
+  props.set(MessageConst.PROPERTY_REAL_TOPIC, msg.topic);
+  props.set(MessageConst.PROPERTY_REAL_QUEUE_ID, String(msg.queueId));
+  return { ...msg, ...target, propertiesString: encodeProperties(props) };
 }

@@ -579,6 +579,19 @@ export class PopService {
     return stale ? 'STALE_HANDLE' : 'OK';
   }
 
+  /** The lease a receipt handle (its popTime) still holds, or why it holds none. */
+  private heldLease(
+    group: string,
+    topic: string,
+    queueId: number,
+    offset: number,
+    popTime: number,
+  ): Lease | 'ALREADY_ACKED' | 'STALE_HANDLE' {
+    const lease = this.states.get(PopService.key(group, topic, queueId))?.leases.get(offset);
+    if (!lease) return 'ALREADY_ACKED';
+    return lease.popTime === popTime ? lease : 'STALE_HANDLE';
+  }
+
   /** Moves an in-flight message to %DLQ%group and acknowledges it (the 5.x FIFO clients ask this). */
   async forwardToDeadLetterQueue(
     group: string,
@@ -587,9 +600,8 @@ export class PopService {
     popTime: number,
     offset: number,
   ): Promise<AckResult> {
-    const lease = this.states.get(PopService.key(group, topic, queueId))?.leases.get(offset);
-    if (!lease) return 'ALREADY_ACKED';
-    if (lease.popTime !== popTime) return 'STALE_HANDLE';
+    const lease = this.heldLease(group, topic, queueId, offset, popTime);
+    if (typeof lease === 'string') return lease;
     const got = this.d.store.getMessage({ topic, queueId, offset, maxMsgNums: 1 });
     const record = got.queueOffsets[0] === offset ? got.messages[0] : undefined;
     if (record && !(await this.toDlq(group, record, lease.attempt + 1))) return 'DLQ_FAILED';
@@ -606,9 +618,8 @@ export class PopService {
     offset: number,
     invisibleTime: number,
   ): Promise<{ popTime: number } | AckResult> {
-    const lease = this.states.get(PopService.key(group, topic, queueId))?.leases.get(offset);
-    if (!lease) return 'ALREADY_ACKED';
-    if (lease.popTime !== popTime) return 'STALE_HANDLE';
+    const lease = this.heldLease(group, topic, queueId, offset, popTime);
+    if (typeof lease === 'string') return lease;
     const next = this.nextPopTime();
     await this.record({
       k: 'ck',

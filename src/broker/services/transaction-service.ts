@@ -2,12 +2,12 @@ import type { Logger } from 'pino';
 import { decodeRecord } from '../../common/message/message-ext-codec.ts';
 import type { MessageExt, MessageExtBrokerInner } from '../../common/message/message-ext.ts';
 import { MessageConst } from '../../common/message/message-const.ts';
-import { decodeProperties, encodeProperties } from '../../common/message/message-properties.ts';
+import { encodeProperties, findProperty } from '../../common/message/message-properties.ts';
 import { tagsHashCode } from '../../common/message/java-hash.ts';
 import { createOffsetMessageId } from '../../common/message/message-id.ts';
 import { SystemTopic } from '../../common/constants/topic-validator.ts';
 import { MessageSysFlag } from '../../common/constants/message-sys-flag.ts';
-import { restoreForAppend } from '../stored-message.ts';
+import { parkInSystemTopic, restoreForAppend } from '../stored-message.ts';
 import { createRequest } from '../../remoting/protocol/remoting-command.ts';
 import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import { PutMessageStatus, type PutMessageResult } from '../../store/api.ts';
@@ -68,18 +68,13 @@ export class TransactionService {
 
   /** Turns a prepared message into a half message (the send path calls this). */
   toHalf(msg: MessageExtBrokerInner, producerGroup: string): MessageExtBrokerInner {
-    const props = decodeProperties(msg.propertiesString);
-    props.set(MessageConst.PROPERTY_REAL_TOPIC, msg.topic);
-    props.set(MessageConst.PROPERTY_REAL_QUEUE_ID, String(msg.queueId));
-    if (!props.has(MessageConst.PROPERTY_PRODUCER_GROUP))
-      props.set(MessageConst.PROPERTY_PRODUCER_GROUP, producerGroup);
-    return {
-      ...msg,
-      topic: SystemTopic.TRANS_HALF,
-      queueId: 0,
-      tagsCode: 0,
-      propertiesString: encodeProperties(props),
-    };
+    const hasGroup =
+      findProperty(msg.propertiesString, MessageConst.PROPERTY_PRODUCER_GROUP) !== undefined;
+    return parkInSystemTopic(
+      msg,
+      { topic: SystemTopic.TRANS_HALF, queueId: 0, tagsCode: 0 },
+      hasGroup ? [] : [[MessageConst.PROPERTY_PRODUCER_GROUP, producerGroup]],
+    );
   }
 
   /** END_TRANSACTION: commit restores the message to its topic; both outcomes record an op. */
