@@ -140,8 +140,8 @@ export class ClientInstance extends EventEmitter<ClientEvents> {
 
   /** The topic's route, from the cache unless it is older than `maxAgeMs` or `force`. */
   async route(topic: string, force = false, maxAgeMs = 30000): Promise<TopicRouteInfo> {
-    const cached = this.routes.get(topic);
-    if (cached && !force && Date.now() - cached.fetchedAt < maxAgeMs) return cached;
+    const cached = force ? undefined : this.cachedRoute(topic, maxAgeMs);
+    if (cached) return cached;
     let lastError: unknown;
     for (let i = 0; i < this.namesrvs.length; i++) {
       const addr = this.namesrvs[(this.namesrvIndex + i) % this.namesrvs.length] as string;

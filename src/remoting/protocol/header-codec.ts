@@ -19,10 +19,6 @@ export function jsonHeaderText(cmd: RemotingCommand): string {
   return `${text},"serializeTypeCurrentRPC":"JSON"}`;
 }
 
-export function encodeJsonHeader(cmd: RemotingCommand): Buffer {
-  return Buffer.from(jsonHeaderText(cmd), 'utf8');
-}
-
 /** Decodes a JSON header; extFields scalars (numbers, booleans from some clients) become strings. */
 export function decodeJsonHeader(
   buf: Buffer,
@@ -156,10 +152,6 @@ export function decodeRocketMQHeader(
     }
   }
   return { code, language, version, opaque, flag, remark, extFields, body, serializeType };
-}
-
-export function encodeHeader(cmd: RemotingCommand): Buffer {
-  return cmd.serializeType === 1 ? encodeRocketMQHeader(cmd) : encodeJsonHeader(cmd);
 }
 
 /** Decodes a header into the command it starts, with `body` attached (one object per frame). */
