@@ -5,8 +5,9 @@ import { readFileSync } from 'node:fs';
 export function launch(
   args: string[],
   stdio: StdioOptions = ['ignore', 'pipe', 'inherit'],
+  command = process.execPath,
 ): Promise<{ child: ChildProcess; lines: string[] }> {
-  const child = spawn(process.execPath, args, {
+  const child = spawn(command, args, {
     stdio,
     env: { ...process.env, RMQ_LOG_LEVEL: 'warn' },
   });
@@ -30,6 +31,37 @@ export function launch(
 
 const RMQ = new URL('../bin/rmq.mjs', import.meta.url).pathname;
 
+/** The node arguments of `rmq start` on ephemeral ports, storing under `storePathRootDir`. */
+export function standaloneArgs(
+  storePathRootDir: string,
+  extraArgs: readonly string[] = [],
+  nodeArgs: readonly string[] = [],
+): string[] {
+  return [
+    ...nodeArgs,
+    RMQ,
+    'start',
+    '--namesrvPort=0',
+    '--listenPort=0',
+    '--grpcServerPort=0',
+    `--storePathRootDir=${storePathRootDir}`,
+    ...extraArgs,
+  ];
+}
+
+/** The addresses `rmq start` printed. */
+export function standaloneAddresses(lines: readonly string[]): {
+  namesrv: string;
+  broker: string;
+  grpc: string;
+} {
+  return {
+    namesrv: printedAddress(lines, 'namesrv'),
+    broker: printedAddress(lines, 'broker'),
+    grpc: printedAddress(lines, 'grpc'),
+  };
+}
+
 /** A standalone name server + broker (`rmq start`) on ephemeral ports, storing under `storePathRootDir`. */
 export async function launchStandalone(
   storePathRootDir: string,
@@ -42,22 +74,8 @@ export async function launchStandalone(
   broker: string;
   grpc: string;
 }> {
-  const started = await launch([
-    ...nodeArgs,
-    RMQ,
-    'start',
-    '--namesrvPort=0',
-    '--listenPort=0',
-    '--grpcServerPort=0',
-    `--storePathRootDir=${storePathRootDir}`,
-    ...extraArgs,
-  ]);
-  return {
-    ...started,
-    namesrv: printedAddress(started.lines, 'namesrv'),
-    broker: printedAddress(started.lines, 'broker'),
-    grpc: printedAddress(started.lines, 'grpc'),
-  };
+  const started = await launch(standaloneArgs(storePathRootDir, extraArgs, nodeArgs));
+  return { ...started, ...standaloneAddresses(started.lines) };
 }
 
 /** The address a launched process printed on its line `<label> <host:port>`. */

@@ -7,7 +7,7 @@ import { createRequest } from '../remoting/protocol/remoting-command.ts';
 import { RequestCode } from '../remoting/protocol/request-code.ts';
 import { RemotingServer } from '../remoting/transport/remoting-server.ts';
 import { RemotingClient } from '../remoting/transport/remoting-client.ts';
-import { MessageStore } from '../store/message-store.ts';
+import { MessageStore, type StoreLock } from '../store/message-store.ts';
 import type { StoreConfig } from '../store/store-config.ts';
 import { announcedHost, type BrokerConfig } from './broker-config.ts';
 import { BrokerService, type BrokerServiceDeps } from './broker-service.ts';
@@ -54,7 +54,13 @@ export class BrokerController {
   private readonly transactions: TransactionService;
   readonly locks = new RebalanceLockManager();
 
-  constructor(config: BrokerConfig, storeConfig: StoreConfig, logger?: Logger) {
+  /** `storeLock`: the store folder's lock when taken before the broker is built (lockStore). */
+  constructor(
+    config: BrokerConfig,
+    storeConfig: StoreConfig,
+    logger?: Logger,
+    storeLock?: StoreLock,
+  ) {
     this.config = config;
     this.logger = (logger ?? pino({ level: 'silent' })).child({
       component: 'broker',
@@ -64,6 +70,7 @@ export class BrokerController {
     this.store = new MessageStore({
       config: storeConfig,
       logger: this.logger,
+      ...(storeLock ? { lock: storeLock } : {}),
       onMessageArrived: (topic, queueId, maxOffset) => {
         hold.notifyMessageArriving(topic, queueId, maxOffset);
         if (topic === SystemTopic.SCHEDULE_TOPIC) this.schedule.wake(queueId + 1);
@@ -156,6 +163,14 @@ export class BrokerController {
         filterServerList: [],
       }),
     });
+  }
+
+  /**
+   * Takes the lock of a broker's store folder before anything opens a port, so that a held store
+   * fails a process before its name server or broker listens. Throws STORE_LOCKED naming the holder.
+   */
+  static lockStore(storeConfig: StoreConfig): StoreLock {
+    return MessageStore.lockFolder(storeConfig);
   }
 
   get port(): number {

@@ -1,6 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
-import { RmqError } from '../common/errors/rmq-error.ts';
 import {
   decodeRecord,
   measureRecord,
@@ -42,7 +41,10 @@ import { FlushCommitLogService } from './flush/flush-commit-log-service.ts';
 import { RetentionService, type RetentionReport } from './retention/retention-service.ts';
 import { recoverStore, type RecoveryReport } from './recovery/store-recovery.ts';
 import { storePaths, type StoreConfig } from './store-config.ts';
+import { StoreLock } from './store-lock.ts';
 import { TimerMessageStore, type TimerSource } from './timer/timer-message-store.ts';
+
+export type { StoreLock };
 
 export interface MessageStoreOptions {
   config: StoreConfig;
@@ -56,6 +58,8 @@ export interface MessageStoreOptions {
   tagsCodeOf?: (topic: string, properties: Map<string, string>, storeTimestamp: number) => number;
   /** Clock for retention (tests move it). */
   now?: () => number;
+  /** The folder's lock, when taken before the store is built (MessageStore.lockFolder). */
+  lock?: StoreLock;
 }
 
 /** A record reserved in the write buffer, dispatched to its queue once written. */
@@ -117,10 +121,12 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
   private idHost: Uint8Array | undefined;
   private idPrefix = '';
   private readonly timerStore: TimerMessageStore | undefined;
+  private storeLock: StoreLock | undefined;
 
   constructor(options: MessageStoreOptions) {
     this.options = options;
     this.config = options.config;
+    this.storeLock = options.lock;
     this.logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'store' });
     this.paths = storePaths(this.config);
     this.syncFlush = this.config.flushDiskType === 'SYNC_FLUSH';
@@ -181,10 +187,28 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
     });
   }
 
+  /**
+   * Takes the lock of a store folder, so that a process can refuse a held store before it opens
+   * any port; hand it to the store as `lock`. Throws STORE_LOCKED naming the holder's PID.
+   */
+  static lockFolder(config: StoreConfig): StoreLock {
+    mkdirSync(config.storePathRootDir, { recursive: true });
+    return StoreLock.acquire(config.storePathRootDir, storePaths(config).lock);
+  }
+
   /** Locks the folder, recovers, marks the store running (abort file) and starts background work. */
   async start(): Promise<void> {
-    mkdirSync(this.config.storePathRootDir, { recursive: true });
-    this.lock();
+    this.storeLock ??= MessageStore.lockFolder(this.config);
+    try {
+      await this.open();
+    } catch (err) {
+      this.storeLock.release();
+      this.storeLock = undefined;
+      throw err;
+    }
+  }
+
+  private async open(): Promise<void> {
     const crashed = existsSync(this.paths.abort);
     this.commitLog.load();
     this.consumeQueues.load();
@@ -282,7 +306,8 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
     await this.warmer.stop();
     this.commitLog.close();
     rmSync(this.paths.abort, { force: true });
-    this.unlock();
+    this.storeLock?.release();
+    this.storeLock = undefined;
   }
 
   putMessage(msg: MessageExtBrokerInner): Promise<PutMessageResult> {
@@ -774,37 +799,6 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
   /** Deletes a topic's ConsumeQueues (its records stay in the CommitLog until retention). */
   deleteTopic(topic: string): void {
     this.consumeQueues.deleteTopic(topic);
-  }
-
-  private lock(): void {
-    const path = this.paths.lock;
-    if (existsSync(path)) {
-      const pid = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-        throw new RmqError(
-          'STORE_IO_FAILED',
-          `Cannot open the store at ${this.config.storePathRootDir}: process ${pid} is using it`,
-        );
-      }
-    }
-    writeFileSync(path, String(process.pid));
-  }
-
-  private unlock(): void {
-    try {
-      unlinkSync(this.paths.lock);
-    } catch {
-      // Already gone: nothing to release.
-    }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -5,7 +5,7 @@ import {
 } from '../../remoting/protocol/remoting-command.ts';
 import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import { ResponseCode } from '../../remoting/protocol/response-code.ts';
-import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
+import { ExtFields, HeaderFieldError } from '../../remoting/protocol/headers/ext-fields.ts';
 import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
 import { newTopicConfig } from '../../common/protocol-data/route-data.ts';
 import {
@@ -28,14 +28,14 @@ function parseAttributes(
   const out = { ...base };
   for (const part of (text ?? '').split(',').filter((p) => p.trim() !== '')) {
     const m = /^([+-])([^=]+)(?:=(.*))?$/.exec(part.trim());
-    if (!m) throw new Error(`the attribute "${part}" is not "+key=value" or "-key"`);
+    if (!m) throw new HeaderFieldError(`the attribute "${part}" is not "+key=value" or "-key"`);
     const [, sign, key = '', value = ''] = m;
     if (sign === '-') delete out[key];
     else out[key] = value;
   }
   const type = out['message.type'];
   if (type !== undefined && !TOPIC_MESSAGE_TYPES.includes(type))
-    throw new Error(
+    throw new HeaderFieldError(
       `the attribute message.type=${type} is not one of ${TOPIC_MESSAGE_TYPES.join(', ')}`,
     );
   return out;

@@ -26,6 +26,21 @@ export async function startStandalone(
   const flags = new Map(args.flags);
   const namesrvPort = flags.get('namesrvPort') ?? '9876';
   flags.delete('namesrvPort');
+  // Resolved (and so validated) before anything listens; a refused store opens no port either.
+  const configs = resolveBrokerConfigs(
+    [
+      {
+        storePathRootDir: join(homedir(), '.rocketmq-ts', 'store'),
+        brokerName: 'broker-a',
+        bindAddress: '127.0.0.1',
+        brokerIP1: '127.0.0.1',
+      },
+      flags,
+      { namesrvAddr: `127.0.0.1:${namesrvPort}` },
+    ],
+    { source: 'the command line', onIgnoredKey: ignoredWarning(logger) },
+  );
+  const storeLock = BrokerController.lockStore(configs.store);
   const namesrv = new NameServer(
     resolveNamesrvConfig(
       [{ listenPort: namesrvPort, bindAddress: flags.get('bindAddress') ?? '127.0.0.1' }],
@@ -35,21 +50,15 @@ export async function startStandalone(
     ),
     logger,
   );
-  await namesrv.start();
-  const { broker, store } = resolveBrokerConfigs(
-    [
-      {
-        storePathRootDir: join(homedir(), '.rocketmq-ts', 'store'),
-        brokerName: 'broker-a',
-        bindAddress: '127.0.0.1',
-        brokerIP1: '127.0.0.1',
-      },
-      flags,
-      { namesrvAddr: `127.0.0.1:${namesrv.port}` },
-    ],
-    { source: 'the command line', onIgnoredKey: ignoredWarning(logger) },
-  );
-  const controller = new BrokerController(broker, store, logger);
+  try {
+    await namesrv.start();
+  } catch (err) {
+    storeLock.release();
+    throw err;
+  }
+  // With --namesrvPort=0 the name server's port is known only now.
+  const broker = Object.freeze({ ...configs.broker, namesrvAddr: `127.0.0.1:${namesrv.port}` });
+  const controller = new BrokerController(broker, configs.store, logger, storeLock);
   try {
     await controller.start();
   } catch (err) {

@@ -17,6 +17,10 @@ export const ErrorRegistry = {
     retriable: false,
     hint: 'A file operation of the store failed; see the cause.',
   },
+  STORE_LOCKED: {
+    retriable: false,
+    hint: 'Another broker holds the store folder; stop it or use another storePathRootDir.',
+  },
   STORE_NOT_STARTED: { retriable: true, hint: 'The store is not started or is shutting down.' },
   STORE_CORRUPTED: {
     retriable: false,

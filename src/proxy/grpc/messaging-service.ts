@@ -109,7 +109,7 @@ export function messagingService(o: MessagingServiceOptions): {
             callback(null, res);
           },
           (err: unknown) => {
-            logger.warn({ err }, 'gRPC call failed');
+            logger.error({ err }, 'gRPC call failed');
             callback(null, { status: statusOfError(err) });
           },
         );
@@ -253,7 +253,7 @@ export function messagingService(o: MessagingServiceOptions): {
     ReceiveMessage: (call: ServerWritableStream<Req, Res>) => {
       const ctx = ctxOf(call);
       void receive(call, ctx).catch((err: unknown) => {
-        logger.warn({ err }, 'ReceiveMessage failed');
+        logger.error({ err }, 'ReceiveMessage failed');
         if (!call.writableEnded) {
           call.write({ status: statusOfError(err) });
           call.end();

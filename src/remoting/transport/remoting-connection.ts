@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { RmqError } from '../../common/errors/rmq-error.ts';
 import { encodeFrame, FrameDecoder, FrameError } from '../protocol/frame-codec.ts';
+import { HeaderFieldError } from '../protocol/headers/ext-fields.ts';
 import {
   isOneway,
   isResponse,
@@ -239,10 +240,19 @@ export class RemotingConnection {
   }
 
   private failure(cmd: RemotingCommand, err: unknown): RemotingCommand {
-    this.options.logger.error(
-      { err, code: cmd.code, remote: this.remoteAddress },
-      'Request handler failed',
-    );
+    // A malformed request is the client's fault: one warn line, no stack, so a misbehaving client
+    // cannot flood the log; anything else is ours and is logged with its stack.
+    if (err instanceof HeaderFieldError) {
+      this.options.logger.warn(
+        { code: cmd.code, remote: this.remoteAddress, reason: err.message },
+        'Request refused: bad header field',
+      );
+    } else {
+      this.options.logger.error(
+        { err, code: cmd.code, remote: this.remoteAddress },
+        'Request handler failed',
+      );
+    }
     return {
       code: 1, // SYSTEM_ERROR
       language: 'JAVA',

@@ -10,6 +10,7 @@ import {
   type RemotingCommand,
 } from '../../../src/remoting/protocol/remoting-command.ts';
 import { ResponseCode } from '../../../src/remoting/protocol/response-code.ts';
+import { ExtFields } from '../../../src/remoting/protocol/headers/ext-fields.ts';
 import { latch } from '../../helpers/latch.ts';
 import type { TestContext } from 'node:test';
 
@@ -176,4 +177,55 @@ test('a one-way request gets no response', async (t) => {
     (await c.invoke(addr, createRequest(1000, 0, { v: 'x' }), 1000)).extFields?.echo,
     'x',
   );
+});
+
+test('a request with a bad header field is answered SYSTEM_ERROR naming the field and logged at warn without a stack; a handler fault at error with one', async (t) => {
+  const lines: { level: number; msg: string; reason?: string; err?: { stack?: string } }[] = [];
+  const captured = pino(
+    { level: 'info' },
+    {
+      write: (line: string) => {
+        lines.push(JSON.parse(line) as (typeof lines)[number]);
+      },
+    },
+  );
+  const server = new RemotingServer({ port: 0, host: '127.0.0.1', logger: captured });
+  server.registerProcessor(1001, (req) => {
+    const h = new ExtFields(req.extFields);
+    return createResponse(req, ResponseCode.SUCCESS, `${h.string('topic')} ${h.int('queueId')}`);
+  });
+  server.registerProcessor(1002, () => {
+    throw new Error('a bug of the broker');
+  });
+  await server.start();
+  t.after(() => server.shutdown());
+  const addr = `127.0.0.1:${server.port}`;
+  const c = client(t);
+
+  const missing = await c.invoke(addr, createRequest(1001, 0, { queueId: '1' }), 1000);
+  assert.equal(missing.code, ResponseCode.SYSTEM_ERROR);
+  assert.match(missing.remark ?? '', /"topic" is missing/);
+  const wrongType = await c.invoke(
+    addr,
+    createRequest(1001, 0, { topic: 'T', queueId: 'x' }),
+    1000,
+  );
+  assert.equal(wrongType.code, ResponseCode.SYSTEM_ERROR);
+  assert.match(wrongType.remark ?? '', /"queueId" is not an integer: "x"/);
+  const fault = await c.invoke(addr, createRequest(1002, 0), 1000);
+  assert.equal(fault.code, ResponseCode.SYSTEM_ERROR);
+  const ok = await c.invoke(addr, createRequest(1001, 0, { topic: 'T', queueId: '2' }), 1000);
+  assert.equal(ok.remark, 'T 2', 'the connection keeps serving');
+
+  const warns = lines.filter((l) => l.level === 40);
+  const errors = lines.filter((l) => l.level === 50);
+  assert.deepEqual(
+    warns.map((l) => [l.reason, l.err]),
+    [
+      ['The custom field "topic" is missing', undefined],
+      ['The custom field "queueId" is not an integer: "x"', undefined],
+    ],
+  );
+  assert.equal(errors.length, 1);
+  assert.match(errors[0]?.err?.stack ?? '', /a bug of the broker\n\s+at /);
 });
