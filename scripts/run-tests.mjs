@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Runs node:test over every *.test.ts under the given folders, with tsx for TypeScript.
+// Runs node:test over every *.test.ts under the given folders, with tsx for TypeScript. A test that
+// hangs is stopped by name after RMQ_TEST_TIMEOUT_MS (test-watchdog.mjs); a file that does not end
+// (a hung cleanup, a leaked handle) fails after RMQ_TEST_FILE_TIMEOUT_MS.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -18,7 +20,10 @@ if (files.length === 0) {
   console.error(`no test files under ${roots.join(', ')}`);
   process.exit(1);
 }
-const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...files], {
+const watchdog = new URL('./test-watchdog.mjs', import.meta.url).href;
+const fileTimeoutMs = Number(process.env.RMQ_TEST_FILE_TIMEOUT_MS ?? 600_000);
+const args = ['--import', 'tsx', '--import', watchdog, '--test'];
+const res = spawnSync(process.execPath, [...args, `--test-timeout=${fileTimeoutMs}`, ...files], {
   stdio: 'inherit',
 });
 process.exit(res.status ?? 1);
