@@ -27,7 +27,7 @@ async function readAll(
   return got;
 }
 
-test('delayed messages pending when the broker is killed with SIGKILL are all delivered after it restarts', async (t) => {
+test('delayed messages pending when the broker is killed with SIGKILL are all delivered after it restarts, none before its delay', async (t) => {
   const extraArgs = ['--mappedFileSizeCommitLog=4194304', '--messageDelayLevel=300ms 2s'];
   const broker = await crashableStandalone(t, 'rmq-delay-kill-', extraArgs);
   const first = broker.current;
@@ -74,9 +74,16 @@ test('delayed messages pending when the broker is killed with SIGKILL are all de
     await c2.shutdown();
   });
   let got = new Map<string, number>();
+  const early: string[] = [];
   await waitUntil(
     async () => {
-      got = await readAll(reader);
+      early.length = 0;
+      got = await readAll(reader, TOPIC, (m) => {
+        // Stored under its topic only once its level's delay has passed since it was sent.
+        const delay = Number(m.body.toString().slice(1)) % 2 === 0 ? 300 : 2000;
+        if (m.storeTimestamp - m.bornTimestamp < delay)
+          early.push(`${m.body.toString()} after ${m.storeTimestamp - m.bornTimestamp} ms`);
+      });
       return got.size >= sent.length;
     },
     15000,
@@ -87,6 +94,7 @@ test('delayed messages pending when the broker is killed with SIGKILL are all de
     [...sent].sort(),
     'every delayed message delivered after the kill',
   );
+  assert.deepEqual(early, [], 'no delayed message delivered before its delay');
   const repeats = [...got.values()].filter((n) => n > 1).length;
   assert.ok(
     repeats <= 2,

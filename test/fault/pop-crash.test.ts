@@ -5,8 +5,10 @@ import { crashableStandalone } from '../helpers/crashable-standalone.ts';
 
 const TOPIC = 'PopKill';
 const GROUP = 'GID_pop_kill';
+/** Long enough that the kill and restart fit well inside it. */
+const INVISIBLE_MS = 8000;
 
-test('POP acks and invisibility survive a broker kill -9: acknowledged messages never come again, the rest do', async (t) => {
+test('POP acks and invisibility survive a broker kill -9: acknowledged messages never come again, the rest stay invisible until their invisible time and then do', async (t) => {
   const extraArgs = ['--mappedFileSizeCommitLog=4194304'];
   const broker = await crashableStandalone(t, 'rmq-pop-kill-', extraArgs);
   const first = broker.current;
@@ -28,7 +30,14 @@ test('POP acks and invisibility survive a broker kill -9: acknowledged messages 
   await consumer.start();
   const got: ReceivedMessage[] = [];
   const deadline = Date.now() + 15000;
-  while (got.length < 30 && Date.now() < deadline) got.push(...(await consumer.receive(32, 4000)));
+  // The broker's pop time of each message is no earlier than the start of its receive call.
+  const poppedNoEarlierThan = new Map<string, number>();
+  while (got.length < 30 && Date.now() < deadline) {
+    const calledAt = Date.now();
+    const batch = await consumer.receive(32, INVISIBLE_MS);
+    for (const m of batch) poppedNoEarlierThan.set(m.body.toString(), calledAt);
+    got.push(...batch);
+  }
   assert.equal(got.length, 30);
   const acked = got.filter((m) => Number(m.body.toString().slice(1)) % 2 === 1);
   await consumer.ack(acked.slice(0, 5));
@@ -49,9 +58,31 @@ test('POP acks and invisibility survive a broker kill -9: acknowledged messages 
     await again.shutdown();
     await c2.shutdown();
   });
-  const back: ReceivedMessage[] = [];
-  const until = Date.now() + 20000;
-  while (back.length < 15 && Date.now() < until) back.push(...(await again.receive(32, 30000)));
+  // Still invisible after the restart: a receive now finds nothing (the restart is far shorter
+  // than INVISIBLE_MS, and a broker that lost the invisibility would hand them out at once).
+  const calledAt = Date.now();
+  const right = await again.receive(32, 30000);
+  if (calledAt < Math.min(...poppedNoEarlierThan.values()) + INVISIBLE_MS)
+    assert.deepEqual(
+      right,
+      [],
+      'the unacknowledged messages are still invisible after the restart',
+    );
+  const back: ReceivedMessage[] = [...right];
+  const receivedAt = new Map<string, number>();
+  const until = Date.now() + 30000;
+  while (back.length < 15 && Date.now() < until) {
+    const batch = await again.receive(32, 30000);
+    for (const m of batch) receivedAt.set(m.body.toString(), Date.now());
+    back.push(...batch);
+  }
+  for (const [body, at] of receivedAt) {
+    const popped = poppedNoEarlierThan.get(body) ?? Infinity;
+    assert.ok(
+      at >= popped + INVISIBLE_MS,
+      `${body} came again ${at - popped} ms after it was popped, before its ${INVISIBLE_MS} ms invisible time`,
+    );
+  }
   const expected = got.filter((m) => !acked.includes(m)).map((m) => m.body.toString());
   assert.deepEqual(
     back.map((m) => m.body.toString()).sort(),
