@@ -43,11 +43,26 @@ module.exports = {
       to: { path: '^src/store/', pathNot: '^src/store/(message-store|api|store-config)\\.ts$' },
     },
     {
-      name: 'proxy-uses-broker-service-only',
+      name: 'proxy-uses-broker-operations-only',
       severity: 'error',
       comment: 'the gRPC endpoint calls the protocol-neutral broker operations, nothing deeper',
       from: { path: '^src/proxy/' },
-      to: { path: '^src/broker/', pathNot: '^src/broker/broker-service\\.ts$' },
+      to: { path: '^src/(broker|store)/', pathNot: '^src/broker/operations/' },
+    },
+    {
+      name: 'adapters-never-reach-operation-internals',
+      severity: 'error',
+      comment:
+        'Remoting processors and gRPC handlers get BrokerOperations, not what it is built on',
+      from: { path: '^src/(proxy|broker/processors)/' },
+      to: { path: '^src/broker/operations/(core-deps|message-filters)\\.ts$' },
+    },
+    {
+      name: 'processors-never-reach-the-store',
+      severity: 'error',
+      comment: 'a Remoting processor translates a request into an operation call',
+      from: { path: '^src/broker/processors/' },
+      to: { path: '^src/(store/|broker/services/|broker/broker-)' },
     },
     layer('proxy/', ['namesrv', 'client', 'admin', 'dashboard', 'cli'], 'proxy sits on the broker'),
     layer(

@@ -10,7 +10,8 @@ import { RemotingClient } from '../remoting/transport/remoting-client.ts';
 import { MessageStore, type StoreLock } from '../store/message-store.ts';
 import type { StoreConfig } from '../store/store-config.ts';
 import { announcedHost, type BrokerConfig } from './broker-config.ts';
-import { BrokerService, type BrokerServiceDeps } from './broker-service.ts';
+import { createBrokerOperations, type BrokerOperations } from './operations/broker-operations.ts';
+import type { CoreDeps } from './operations/core-deps.ts';
 import { TopicConfigManager } from './managers/topic-config-manager.ts';
 import { SubscriptionGroupManager } from './managers/subscription-group-manager.ts';
 import { ConsumerOffsetManager } from './managers/consumer-offset-manager.ts';
@@ -39,12 +40,16 @@ const CLIENT_SCAN_INTERVAL_MS = 10000;
 export class BrokerController {
   readonly config: BrokerConfig;
   readonly store: MessageStore;
-  /** The protocol-neutral operations, for the gRPC endpoint composed beside the broker. */
-  readonly service: BrokerService;
+  /** The protocol-neutral operations: the way in for the Remoting processors and the gRPC endpoint. */
+  readonly operations: BrokerOperations;
   private readonly logger: Logger;
   private readonly server: RemotingServer;
   private readonly client: RemotingClient;
-  private readonly deps: BrokerServiceDeps;
+  /**
+   * The store, tables and services the operations run over. For the composition and for tests
+   * that inspect state; protocol adapters get `operations`, never this.
+   */
+  readonly internals: CoreDeps;
   private readonly registration: NamesrvRegistrationService;
   private timers: NodeJS.Timeout[] = [];
   private host = '127.0.0.1';
@@ -74,7 +79,7 @@ export class BrokerController {
       onMessageArrived: (topic, queueId, maxOffset) => {
         hold.notifyMessageArriving(topic, queueId, maxOffset);
         if (topic === SystemTopic.SCHEDULE_TOPIC) this.schedule.wake(queueId + 1);
-        this.deps.pop.notifyMessageArriving(topic);
+        this.internals.pop.notifyMessageArriving(topic);
       },
     });
     const root = storeConfig.storePathRootDir;
@@ -86,7 +91,7 @@ export class BrokerController {
       this.store,
       producers,
       config,
-      () => this.deps.storeHost,
+      () => this.internals.storeHost,
       this.logger,
     );
     const offsets = new ConsumerOffsetManager(root);
@@ -95,14 +100,14 @@ export class BrokerController {
       offsets,
       storeRoot: root,
       reviveTopic: `rmq_sys_REVIVE_LOG_${config.brokerClusterName}`,
-      storeHost: () => this.deps.storeHost,
+      storeHost: () => this.internals.storeHost,
       ensureTopic: (topic) => {
-        if (this.deps.topics.createSystemGroupTopic(topic).created)
+        if (this.internals.topics.createSystemGroupTopic(topic).created)
           void this.registration.registerAll();
       },
       logger: this.logger.child({ component: 'pop' }),
     });
-    this.deps = {
+    this.internals = {
       config,
       store: this.store,
       topics: new TopicConfigManager(root),
@@ -117,10 +122,10 @@ export class BrokerController {
       logger: this.logger,
       onTopicsChanged: () => void this.registration.registerAll(),
     };
-    this.service = new BrokerService(this.deps);
+    this.operations = createBrokerOperations(this.internals);
     this.schedule = new ScheduleMessageService(
       this.store,
-      this.service.delayLevels,
+      this.operations.send.delayLevels,
       root,
       this.logger,
     );
@@ -132,15 +137,15 @@ export class BrokerController {
       idleTimeoutMs: config.clientChannelMaxIdleTimeSeconds * 1000,
       logger: this.logger,
     });
-    registerSendMessageProcessor(this.server, this.service);
-    registerPullMessageProcessor(this.server, this.service);
-    registerClientManageProcessor(this.server, this.service);
-    registerConsumerManageProcessor(this.server, this.service);
-    registerQueryMessageProcessor(this.server, this.service);
-    registerAdminBrokerProcessor(this.server, this.service);
+    registerSendMessageProcessor(this.server, this.operations);
+    registerPullMessageProcessor(this.server, this.operations);
+    registerClientManageProcessor(this.server, this.operations);
+    registerConsumerManageProcessor(this.server, this.operations);
+    registerQueryMessageProcessor(this.server, this.operations);
+    registerAdminBrokerProcessor(this.server, this.operations);
     registerQueueLockProcessor(this.server, this.locks);
-    registerEndTransactionProcessor(this.server, this.transactions);
-    registerPopMessageProcessor(this.server, this.service);
+    registerEndTransactionProcessor(this.server, this.operations);
+    registerPopMessageProcessor(this.server, this.operations);
     this.client = new RemotingClient({ logger: this.logger });
     this.registration = new NamesrvRegistrationService({
       client: this.client,
@@ -157,8 +162,10 @@ export class BrokerController {
       }),
       body: () => ({
         topicConfigSerializeWrapper: {
-          topicConfigTable: Object.fromEntries(this.deps.topics.all().map((t) => [t.topicName, t])),
-          dataVersion: this.deps.topics.version,
+          topicConfigTable: Object.fromEntries(
+            this.internals.topics.all().map((t) => [t.topicName, t]),
+          ),
+          dataVersion: this.internals.topics.version,
         },
         filterServerList: [],
       }),
@@ -183,7 +190,7 @@ export class BrokerController {
   }
 
   async start(): Promise<void> {
-    const { config, deps } = this;
+    const { config, internals: deps } = this;
     await this.store.start();
     const queues = config.defaultTopicQueueNums;
     deps.topics.load([
@@ -226,8 +233,8 @@ export class BrokerController {
   }
 
   private notifyConsumerIdsChanged(group: string): void {
-    const info = this.deps.consumers.get(group);
-    if (!info || this.deps.groups.get(group)?.notifyConsumerIdsChangedEnable === false) return;
+    const info = this.internals.consumers.get(group);
+    if (!info || this.internals.groups.get(group)?.notifyConsumerIdsChangedEnable === false) return;
     for (const conn of info.channels.keys()) {
       conn.oneway(
         createRequest(RequestCode.NOTIFY_CONSUMER_IDS_CHANGED, 0, { consumerGroup: group }),
@@ -239,15 +246,15 @@ export class BrokerController {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await this.registration.shutdown();
-    this.deps.hold.shutdown();
-    this.deps.pop.releaseWaiters();
+    this.internals.hold.shutdown();
+    this.internals.pop.releaseWaiters();
     await this.server.shutdown();
     await this.client.shutdown();
     this.schedule.shutdown();
     await this.timer.shutdown();
     this.transactions.shutdown();
-    this.deps.pop.shutdown();
-    this.deps.offsets.persist(true);
+    this.internals.pop.shutdown();
+    this.internals.offsets.persist(true);
     await this.store.shutdown();
     this.logger.info('Broker stopped');
   }

@@ -71,7 +71,7 @@ test('a consumer killed with SIGKILL mid-stream loses nothing: its successor get
     `the first consumer was killed mid-stream after ${first.length}`,
   );
   // What the broker holds as committed when the successor starts.
-  const offsets = cluster.broker.service.deps.offsets;
+  const offsets = cluster.broker.internals.offsets;
   const committed = [0, 1, 2, 3].map((q) => offsets.query(group, topic, q));
   const seen = new Set(first.map((g) => g.body));
   const second = await runConsumer(

@@ -7,7 +7,7 @@ export async function startGrpc(
   cluster: TestCluster,
 ): Promise<{ endpoint: string; server: GrpcServer }> {
   const server = new GrpcServer({
-    service: cluster.broker.service,
+    operations: cluster.broker.operations,
     recall: (id, ms) => cluster.broker.timer.recall(id, ms),
     port: 0,
     host: '127.0.0.1',

@@ -217,7 +217,7 @@ test('two ali-ons consumers of one group split the queues and together get every
   c2.subscribe(topic, '*', onMessage(1));
   await c2.ready();
   // Both are members before anything is sent; rebalancing runs every second in each.
-  const consumers = cluster.broker.service.deps.consumers;
+  const consumers = cluster.broker.internals.consumers;
   await waitUntil(
     () => consumers.clientIds(group).length >= 2,
     10000,
@@ -268,7 +268,7 @@ test('a restarted ali-ons consumer resumes from its committed offset', async (t)
   // Offsets are committed on close (UPDATE_CONSUMER_OFFSET per queue). ali-ons commits the lowest
   // offset it has not finished, so a message in flight at close() may come again (at-least-once).
   await c1.close();
-  const offsets = cluster.broker.service.deps.offsets;
+  const offsets = cluster.broker.internals.offsets;
   const committed = offsets.query(group, topic, 0) + offsets.query(group, topic, 1);
   assert.ok(committed >= 8 && committed <= 10, `committed ${committed} of 10`);
   await sendAll(p, topic, 5, () => 'T', 'second');

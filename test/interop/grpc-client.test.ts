@@ -278,7 +278,7 @@ test('rocketmq-client-nodejs PushConsumer consumes every message and a failed on
   assert.deepEqual(attempts.get('flaky')?.slice(0, 2), [1, 2]);
   // Every message acknowledged at the broker (the group's offsets at the end of both queues)
   // before the client shuts down: its shutdown waits for unsettled acks without a limit.
-  const offsets = cluster.broker.service.deps.offsets;
+  const offsets = cluster.broker.internals.offsets;
   await waitUntil(
     () => offsets.query(group, topic, 0) + offsets.query(group, topic, 1) === bodies.length,
     10000,

@@ -8,19 +8,13 @@ import { ResponseCode } from '../../remoting/protocol/response-code.ts';
 import { ExtFields, HeaderFieldError } from '../../remoting/protocol/headers/ext-fields.ts';
 import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
 import { newTopicConfig } from '../../common/protocol-data/route-data.ts';
-import {
-  newSubscriptionGroupConfig,
-  type SubscriptionGroupConfig,
-} from '../managers/subscription-group-manager.ts';
-import type { BrokerService } from '../broker-service.ts';
-import { parseJsonBody } from './json-body.ts';
-import { resetConsumerOffset, type ResetQueueOffset } from '../reset-consumer-offset.ts';
 import { encodeResetOffsetBody } from '../../common/protocol-data/reset-offset-body.ts';
+import type { SubscriptionGroupConfig } from '../managers/subscription-group-manager.ts';
+import type { BrokerOperations } from '../operations/broker-operations.ts';
+import type { ResetQueueOffset } from '../operations/reset-consumer-offset.ts';
+import { parseJsonBody } from './json-body.ts';
 
 /** Parses mqadmin's attribute syntax: "+key=value,+key2=value2" (a leading "-" deletes). */
-/** RocketMQ 5's TopicMessageType values for the message.type attribute. */
-const TOPIC_MESSAGE_TYPES = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION', 'MIXED'];
-
 function parseAttributes(
   text: string | undefined,
   base: Record<string, string>,
@@ -33,29 +27,25 @@ function parseAttributes(
     if (sign === '-') delete out[key];
     else out[key] = value;
   }
-  const type = out['message.type'];
-  if (type !== undefined && !TOPIC_MESSAGE_TYPES.includes(type))
-    throw new HeaderFieldError(
-      `the attribute message.type=${type} is not one of ${TOPIC_MESSAGE_TYPES.join(', ')}`,
-    );
   return out;
 }
 
 /** Admin requests of the broker: topics, groups, statistics, connections, runtime info. */
-export function registerAdminBrokerProcessor(server: RemotingServer, service: BrokerService): void {
-  const { topics, groups, offsets, store, consumers, config } = service.deps;
+export function registerAdminBrokerProcessor(server: RemotingServer, ops: BrokerOperations): void {
+  const { admin } = ops;
+  const { brokerName } = ops.limits;
 
   server.registerProcessor(RequestCode.UPDATE_AND_CREATE_TOPIC, (req) => {
     const h = new ExtFields(req.extFields);
     const topic = h.string('topic');
     let attributes: Record<string, string>;
     try {
-      attributes = parseAttributes(h.optString('attributes'), topics.get(topic)?.attributes ?? {});
+      attributes = parseAttributes(h.optString('attributes'), admin.topic(topic)?.attributes ?? {});
     } catch (err) {
       return createResponse(req, ResponseCode.SYSTEM_ERROR, (err as Error).message);
     }
-    const queues = h.optInt('writeQueueNums', config.defaultTopicQueueNums);
-    const r = service.createTopic(
+    const queues = h.optInt('writeQueueNums', ops.limits.defaultTopicQueueNums);
+    const r = admin.createTopic(
       newTopicConfig(topic, queues, h.optInt('perm', 6), {
         readQueueNums: h.optInt('readQueueNums', queues),
         topicFilterType: h.optString('topicFilterType') ?? 'SINGLE_TAG',
@@ -68,16 +58,17 @@ export function registerAdminBrokerProcessor(server: RemotingServer, service: Br
   });
 
   server.registerProcessor(RequestCode.DELETE_TOPIC_IN_BROKER, (req) => {
-    const r = service.deleteTopic(new ExtFields(req.extFields).string('topic'));
+    const r = admin.deleteTopic(new ExtFields(req.extFields).string('topic'));
     return createResponse(req, r.code, r.remark);
   });
 
-  server.registerProcessor(RequestCode.GET_ALL_TOPIC_CONFIG, (req) =>
-    jsonResponse(req, {
-      topicConfigTable: Object.fromEntries(topics.all().map((t) => [t.topicName, t])),
-      dataVersion: topics.version,
-    }),
-  );
+  server.registerProcessor(RequestCode.GET_ALL_TOPIC_CONFIG, (req) => {
+    const { configs, version } = admin.topics();
+    return jsonResponse(req, {
+      topicConfigTable: Object.fromEntries(configs.map((t) => [t.topicName, t])),
+      dataVersion: version,
+    });
+  });
 
   server.registerProcessor(RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, (req) => {
     const parsed = parseJsonBody<Partial<SubscriptionGroupConfig>>(req, 'subscription group body');
@@ -90,62 +81,47 @@ export function registerAdminBrokerProcessor(server: RemotingServer, service: Br
         'The subscription group body has no groupName',
       );
     }
-    groups.put(newSubscriptionGroupConfig(body.groupName, body));
-    return createResponse(req, ResponseCode.SUCCESS);
+    const r = admin.putGroup(body.groupName, body);
+    return createResponse(req, r.code, r.remark);
   });
 
   server.registerProcessor(RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, (req) =>
     jsonResponse(req, {
-      subscriptionGroupTable: Object.fromEntries(groups.all().map((g) => [g.groupName, g])),
+      subscriptionGroupTable: Object.fromEntries(admin.groups().map((g) => [g.groupName, g])),
     }),
   );
 
   server.registerProcessor(RequestCode.DELETE_SUBSCRIPTIONGROUP, (req) => {
-    groups.delete(new ExtFields(req.extFields).string('groupName'));
-    return createResponse(req, ResponseCode.SUCCESS);
+    const r = admin.deleteGroup(new ExtFields(req.extFields).string('groupName'));
+    return createResponse(req, r.code, r.remark);
   });
 
   server.registerProcessor(RequestCode.GET_CONSUME_STATS, (req) => {
     const h = new ExtFields(req.extFields);
-    const group = h.string('consumerGroup');
-    const only = h.optString('topic');
-    const offsetTable = [];
-    for (const topic of only ? [only] : offsets.topicsOf(group)) {
-      const tc = topics.get(topic);
-      if (!tc) continue;
-      for (let q = 0; q < tc.readQueueNums; q++) {
-        const brokerOffset = store.getMaxOffsetInQueue(topic, q);
-        const consumerOffset = Math.max(0, offsets.query(group, topic, q));
-        const last =
-          consumerOffset > 0
-            ? store.getMessageStoreTimeStamp(topic, q, consumerOffset - 1)
-            : undefined;
-        offsetTable.push({
-          messageQueue: { topic, brokerName: config.brokerName, queueId: q },
-          brokerOffset,
-          consumerOffset,
-          lastTimestamp: last ?? 0,
-        });
-      }
-    }
+    const stats = admin.consumeStats(h.string('consumerGroup'), h.optString('topic'));
+    const offsetTable = stats.flatMap(({ topic, queues }) =>
+      queues.map((q) => ({
+        messageQueue: { topic, brokerName, queueId: q.queueId },
+        brokerOffset: q.brokerOffset,
+        consumerOffset: q.consumerOffset,
+        lastTimestamp: q.lastTimestamp,
+      })),
+    );
     return jsonResponse(req, { offsetTable, consumeTps: 0 });
   });
 
   server.registerProcessor(RequestCode.GET_TOPIC_STATS_INFO, (req) => {
     const topic = new ExtFields(req.extFields).string('topic');
-    const tc = topics.get(topic);
-    if (!tc) return createResponse(req, ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist`);
-    const offsetTable = [];
-    for (let q = 0; q < tc.writeQueueNums; q++) {
-      const max = store.getMaxOffsetInQueue(topic, q);
-      offsetTable.push({
-        messageQueue: { topic, brokerName: config.brokerName, queueId: q },
-        minOffset: store.getMinOffsetInQueue(topic, q),
-        maxOffset: max,
-        lastUpdateTimestamp: max > 0 ? (store.getMessageStoreTimeStamp(topic, q, max - 1) ?? 0) : 0,
-      });
-    }
-    return jsonResponse(req, { offsetTable });
+    const r = admin.topicStats(topic);
+    if (!r.queues) return createResponse(req, r.code, r.remark);
+    return jsonResponse(req, {
+      offsetTable: r.queues.map((q) => ({
+        messageQueue: { topic, brokerName, queueId: q.queueId },
+        minOffset: q.minOffset,
+        maxOffset: q.maxOffset,
+        lastUpdateTimestamp: q.lastUpdateTimestamp,
+      })),
+    });
   });
 
   server.registerProcessor(RequestCode.INVOKE_BROKER_TO_RESET_OFFSET, (req) => {
@@ -154,7 +130,7 @@ export function registerAdminBrokerProcessor(server: RemotingServer, service: Br
     const topic = h.string('topic');
     const timestamp = h.int('timestamp');
     const force = h.optBool('isForce', true);
-    const r = resetConsumerOffset(service.deps, {
+    const r = admin.resetOffset({
       group,
       topic,
       timestamp,
@@ -166,27 +142,25 @@ export function registerAdminBrokerProcessor(server: RemotingServer, service: Br
     const body = (queues: readonly ResetQueueOffset[]): Buffer =>
       encodeResetOffsetBody(
         queues.map((q) => ({
-          messageQueue: { topic, brokerName: config.brokerName, queueId: q.queueId },
+          messageQueue: { topic, brokerName, queueId: q.queueId },
           offset: q.offset,
         })),
       );
-    const moved = r.queues.filter((q) => q.changed);
-    const info = consumers.get(group);
-    if (moved.length > 0 && info?.subscriptions.has(topic)) {
+    if (r.notify.length > 0) {
       const notice = createRequest(
         RequestCode.RESET_CONSUMER_CLIENT_OFFSET,
         0,
         { topic, group, timestamp: String(timestamp), isForce: String(force) },
-        body(moved),
+        body(r.queues.filter((q) => q.changed)),
       );
-      for (const conn of info.channels.keys()) conn.oneway(notice);
+      for (const c of r.notify) c.connection.oneway(notice);
     }
     return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, body(r.queues));
   });
 
   server.registerProcessor(RequestCode.GET_CONSUMER_CONNECTION_LIST, (req) => {
     const group = new ExtFields(req.extFields).string('consumerGroup');
-    const info = consumers.get(group);
+    const info = admin.consumerGroup(group);
     if (!info)
       return createResponse(
         req,
@@ -207,23 +181,7 @@ export function registerAdminBrokerProcessor(server: RemotingServer, service: Br
     });
   });
 
-  server.registerProcessor(RequestCode.GET_BROKER_RUNTIME_INFO, (req) => {
-    const table: Record<string, string> = {
-      brokerVersionDesc: 'rocketmq-ts 0.1.0',
-      brokerName: config.brokerName,
-      brokerId: String(config.brokerId),
-      brokerRole: config.brokerRole,
-      msgPutTotalTodayNow: '0',
-      commitLogMinOffset: String(store.getMinPhyOffset()),
-      commitLogMaxOffset: String(store.getMaxPhyOffset()),
-      commitLogDirCapacity: `flushed ${store.getFlushedPhyOffset()}`,
-      earliestMessageTimeStamp: String(store.getEarliestMessageTime() ?? 0),
-      topicCount: String(topics.all().length),
-      consumerGroupCount: String(groups.all().length),
-      onlineConsumerGroups: String(consumers.groupNames().length),
-      bootTimestamp: String(service.bootTimestamp),
-      rssBytes: String(process.memoryUsage().rss),
-    };
-    return jsonResponse(req, { table });
-  });
+  server.registerProcessor(RequestCode.GET_BROKER_RUNTIME_INFO, (req) =>
+    jsonResponse(req, { table: admin.runtimeInfo() }),
+  );
 }

@@ -3,18 +3,20 @@ import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import { ResponseCode } from '../../remoting/protocol/response-code.ts';
 import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
 import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
-import type { BrokerService } from '../broker-service.ts';
+import type { BrokerOperations } from '../operations/broker-operations.ts';
 
 /** Consumer offsets and queue offset queries. */
 export function registerConsumerManageProcessor(
   server: RemotingServer,
-  service: BrokerService,
+  ops: BrokerOperations,
 ): void {
-  const { store, offsets } = service.deps;
+  const { offsets } = ops;
+  const answer = (req: Parameters<typeof createResponse>[0], name: string, value: number) =>
+    createResponse(req, ResponseCode.SUCCESS, undefined, { [name]: String(value) });
 
   server.registerProcessor(RequestCode.QUERY_CONSUMER_OFFSET, (req) => {
     const h = new ExtFields(req.extFields);
-    const r = service.queryConsumerOffset(
+    const r = offsets.queryConsumerOffset(
       h.string('consumerGroup'),
       h.string('topic'),
       h.int('queueId'),
@@ -29,41 +31,33 @@ export function registerConsumerManageProcessor(
 
   server.registerProcessor(RequestCode.UPDATE_CONSUMER_OFFSET, (req) => {
     const h = new ExtFields(req.extFields);
-    const group = h.string('consumerGroup');
-    const topic = h.string('topic');
-    const queueId = h.int('queueId');
-    // Until the consumer pulls again it may still commit its position from before an admin reset.
-    if (offsets.hasPendingReset(group, topic, queueId))
-      return createResponse(req, ResponseCode.SUCCESS, 'Offset has been previously reset');
-    offsets.commit(group, topic, queueId, h.int('commitOffset'));
-    return createResponse(req, ResponseCode.SUCCESS);
+    const r = offsets.commitConsumerOffset(
+      h.string('consumerGroup'),
+      h.string('topic'),
+      h.int('queueId'),
+      h.int('commitOffset'),
+    );
+    return createResponse(req, r.code, r.remark);
   });
 
   server.registerProcessor(RequestCode.GET_MAX_OFFSET, (req) => {
     const h = new ExtFields(req.extFields);
-    const offset = store.getMaxOffsetInQueue(h.string('topic'), h.int('queueId'));
-    return createResponse(req, ResponseCode.SUCCESS, undefined, { offset: String(offset) });
+    return answer(req, 'offset', offsets.maxOffset(h.string('topic'), h.int('queueId')));
   });
 
   server.registerProcessor(RequestCode.GET_MIN_OFFSET, (req) => {
     const h = new ExtFields(req.extFields);
-    const offset = store.getMinOffsetInQueue(h.string('topic'), h.int('queueId'));
-    return createResponse(req, ResponseCode.SUCCESS, undefined, { offset: String(offset) });
+    return answer(req, 'offset', offsets.minOffset(h.string('topic'), h.int('queueId')));
   });
 
   server.registerProcessor(RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, (req) => {
     const h = new ExtFields(req.extFields);
-    const offset = store.getOffsetInQueueByTime(
-      h.string('topic'),
-      h.int('queueId'),
-      h.int('timestamp'),
-    );
-    return createResponse(req, ResponseCode.SUCCESS, undefined, { offset: String(offset) });
+    const offset = offsets.offsetByTime(h.string('topic'), h.int('queueId'), h.int('timestamp'));
+    return answer(req, 'offset', offset);
   });
 
   server.registerProcessor(RequestCode.GET_EARLIEST_MSG_STORETIME, (req) => {
     const h = new ExtFields(req.extFields);
-    const t = store.getEarliestMessageTime(h.string('topic'), h.int('queueId'));
-    return createResponse(req, ResponseCode.SUCCESS, undefined, { timestamp: String(t ?? -1) });
+    return answer(req, 'timestamp', offsets.earliestStoreTime(h.string('topic'), h.int('queueId')));
   });
 }

@@ -1,22 +1,21 @@
 import { createResponse } from '../../remoting/protocol/remoting-command.ts';
 import { RequestCode } from '../../remoting/protocol/request-code.ts';
-import { ResponseCode } from '../../remoting/protocol/response-code.ts';
 import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
 import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
-import type { TransactionService } from '../services/transaction-service.ts';
+import type { BrokerOperations } from '../operations/broker-operations.ts';
 
 /** END_TRANSACTION: commit (8), rollback (12) or unknown (0) for a half message. */
 export function registerEndTransactionProcessor(
   server: RemotingServer,
-  transactions: TransactionService,
+  ops: BrokerOperations,
 ): void {
   server.registerProcessor(RequestCode.END_TRANSACTION, async (req) => {
     const h = new ExtFields(req.extFields);
-    const r = await transactions.end(
+    const r = await ops.send.endTransaction(
       h.int('commitLogOffset'),
       h.optInt('tranStateTableOffset', -1),
       h.int('commitOrRollback'),
     );
-    return createResponse(req, r.ok ? ResponseCode.SUCCESS : ResponseCode.SYSTEM_ERROR, r.remark);
+    return createResponse(req, r.code, r.remark);
   });
 }

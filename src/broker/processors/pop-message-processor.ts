@@ -4,7 +4,9 @@ import { ResponseCode } from '../../remoting/protocol/response-code.ts';
 import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
 import { RETRY_GROUP_TOPIC_PREFIX } from '../../common/constants/topic-validator.ts';
 import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
-import { joinRecords, type BrokerService, type PopOutcome } from '../broker-service.ts';
+import type { BrokerOperations } from '../operations/broker-operations.ts';
+import type { PopOutcome } from '../operations/pop-operations.ts';
+import { joinRecords } from '../operations/pull-operations.ts';
 import { parseJsonBody } from './json-body.ts';
 
 /**
@@ -13,11 +15,11 @@ import { parseJsonBody } from './json-body.ts';
  * "ckOffset popTime invisibleTime reviveQid retry brokerName queueId queueOffset"; the broker
  * needs its popTime, the rest travels in the header.
  */
-export function registerPopMessageProcessor(server: RemotingServer, service: BrokerService): void {
+export function registerPopMessageProcessor(server: RemotingServer, ops: BrokerOperations): void {
   server.registerProcessor(RequestCode.POP_MESSAGE, async (req, conn) => {
     const h = new ExtFields(req.extFields);
     const topic = h.string('topic');
-    const r = await service.popMessage({
+    const r = await ops.pop.popMessage({
       group: h.string('consumerGroup'),
       topic,
       queueId: h.optInt('queueId', -1),
@@ -46,7 +48,7 @@ export function registerPopMessageProcessor(server: RemotingServer, service: Bro
     const popTime = handlePopTime(h.string('extraInfo'));
     if (popTime === undefined)
       return createResponse(req, ResponseCode.MESSAGE_ILLEGAL, badHandle(h.string('extraInfo')));
-    const r = await service.ackMessage(
+    const r = await ops.pop.ackMessage(
       h.string('consumerGroup'),
       h.string('topic'),
       h.int('queueId'),
@@ -72,7 +74,7 @@ export function registerPopMessageProcessor(server: RemotingServer, service: Bro
           ResponseCode.MESSAGE_ILLEGAL,
           `a batch ack entry is malformed: ${JSON.stringify(a).slice(0, 200)}`,
         );
-      const r = await service.ackMessage(group, topic, queueId, popTime, offsets);
+      const r = await ops.pop.ackMessage(group, topic, queueId, popTime, offsets);
       if (r.code !== ResponseCode.SUCCESS) return createResponse(req, r.code, r.remark);
     }
     return createResponse(req, ResponseCode.SUCCESS);
@@ -85,7 +87,7 @@ export function registerPopMessageProcessor(server: RemotingServer, service: Bro
     if (popTime === undefined)
       return createResponse(req, ResponseCode.MESSAGE_ILLEGAL, badHandle(extraInfo));
     const invisibleTime = h.int('invisibleTime');
-    const r = await service.changeInvisibleTime(
+    const r = await ops.pop.changeInvisibleTime(
       h.string('consumerGroup'),
       h.string('topic'),
       h.int('queueId'),

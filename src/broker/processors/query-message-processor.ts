@@ -1,39 +1,22 @@
 import { createResponse } from '../../remoting/protocol/remoting-command.ts';
 import { RequestCode } from '../../remoting/protocol/request-code.ts';
-import { ResponseCode } from '../../remoting/protocol/response-code.ts';
 import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
 import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
-import type { BrokerService } from '../broker-service.ts';
+import type { BrokerOperations } from '../operations/broker-operations.ts';
 
 /** VIEW_MESSAGE_BY_ID (by CommitLog offset) and QUERY_MESSAGE (by key, through the IndexFile). */
-export function registerQueryMessageProcessor(
-  server: RemotingServer,
-  service: BrokerService,
-): void {
-  const { store, config } = service.deps;
-
+export function registerQueryMessageProcessor(server: RemotingServer, ops: BrokerOperations): void {
   server.registerProcessor(RequestCode.VIEW_MESSAGE_BY_ID, (req) => {
-    const offset = new ExtFields(req.extFields).int('offset');
-    const record = store.lookMessageByOffset(offset);
-    if (!record)
-      return createResponse(
-        req,
-        ResponseCode.SYSTEM_ERROR,
-        `can not find message by the offset, ${offset}`,
-      );
-    return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, record);
+    const r = ops.query.viewMessage(new ExtFields(req.extFields).int('offset'));
+    return createResponse(req, r.code, r.remark, undefined, r.record);
   });
 
   server.registerProcessor(RequestCode.QUERY_MESSAGE, (req) => {
     const h = new ExtFields(req.extFields);
-    const maxNum = Math.min(
-      h.optInt('maxNum', config.defaultQueryMaxNum),
-      config.defaultQueryMaxNum,
-    );
-    const r = store.queryMessage(
+    const r = ops.query.queryMessage(
       h.string('topic'),
       h.string('key'),
-      maxNum,
+      h.optInt('maxNum', Number.MAX_SAFE_INTEGER),
       h.optInt('beginTimestamp', 0),
       h.optInt('endTimestamp', Date.now()),
     );
@@ -41,13 +24,7 @@ export function registerQueryMessageProcessor(
       indexLastUpdateTimestamp: String(r.indexLastUpdateTimestamp),
       indexLastUpdatePhyoffset: String(r.indexLastUpdatePhyoffset),
     };
-    if (r.messages.length === 0)
-      return createResponse(
-        req,
-        ResponseCode.QUERY_NOT_FOUND,
-        'can not find message, maybe time range not correct',
-        ext,
-      );
-    return createResponse(req, ResponseCode.SUCCESS, undefined, ext, Buffer.concat(r.messages));
+    const body = r.records.length > 0 ? Buffer.concat(r.records) : undefined;
+    return createResponse(req, r.code, r.remark, ext, body);
   });
 }

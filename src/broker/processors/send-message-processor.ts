@@ -4,7 +4,7 @@ import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
 import type { RemotingConnection } from '../../remoting/transport/remoting-connection.ts';
 import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
-import type { BrokerService } from '../broker-service.ts';
+import type { BrokerOperations } from '../operations/broker-operations.ts';
 
 /** SEND_MESSAGE_V2 shortens the SEND_MESSAGE header names to single letters. */
 const V2_ALIASES: Readonly<Record<string, string>> = {
@@ -34,7 +34,7 @@ function sendHeader(req: RemotingCommand): ExtFields {
 }
 
 /** SEND_MESSAGE, SEND_MESSAGE_V2, SEND_BATCH_MESSAGE and CONSUMER_SEND_MSG_BACK. */
-export function registerSendMessageProcessor(server: RemotingServer, service: BrokerService): void {
+export function registerSendMessageProcessor(server: RemotingServer, ops: BrokerOperations): void {
   const bornHosts = new WeakMap<RemotingConnection, Buffer>();
   const bornHostOf = (conn: RemotingConnection): Buffer => {
     let host = bornHosts.get(conn);
@@ -50,7 +50,7 @@ export function registerSendMessageProcessor(server: RemotingServer, service: Br
     async (req, conn) => {
       const h = sendHeader(req);
       const batch = req.code === RequestCode.SEND_BATCH_MESSAGE || h.optBool('batch', false);
-      const r = await service.sendMessage({
+      const r = await ops.send.sendMessage({
         producerGroup: h.optString('producerGroup') ?? '',
         topic: h.string('topic'),
         defaultTopicQueueNums: h.optInt('defaultTopicQueueNums', 0),
@@ -82,7 +82,7 @@ export function registerSendMessageProcessor(server: RemotingServer, service: Br
   server.registerProcessor(RequestCode.CONSUMER_SEND_MSG_BACK, async (req) => {
     const h = new ExtFields(req.extFields);
     const maxTimes = h.optInt('maxReconsumeTimes', -1);
-    const r = await service.sendMessageBack({
+    const r = await ops.send.sendMessageBack({
       group: h.string('group'),
       offset: h.int('offset'),
       delayLevel: h.optInt('delayLevel', 0),

@@ -90,10 +90,10 @@ async function startGrpcEndpoint(
   controller: BrokerController,
   logger: Logger,
 ): Promise<GrpcServer | undefined> {
-  const config = controller.service.deps.config;
+  const { config } = controller;
   if (!config.enableGrpc) return undefined;
   const grpc = new GrpcServer({
-    service: controller.service,
+    operations: controller.operations,
     recall: (id, ms) => controller.timer.recall(id, ms),
     port: config.grpcServerPort,
     host: config.bindAddress,

@@ -1,13 +1,13 @@
 import { createServer, connect, type Server as NetServer, type Socket } from 'node:net';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { BrokerService } from '../../broker/broker-service.ts';
+import type { BrokerOperations } from '../../broker/operations/broker-operations.ts';
 import { messagingServiceDefinition } from './proto-definition.ts';
 import { messagingService } from './messaging-service.ts';
 import type { TelemetrySessions } from './telemetry.ts';
 
 export interface GrpcServerOptions {
-  service: BrokerService;
+  operations: BrokerOperations;
   /** Cancels a timer message not yet due (RecallMessage). */
   recall: (messageId: string, deliverMs: number) => boolean;
   port: number;
@@ -39,14 +39,14 @@ export class GrpcServer {
 
   constructor(options: GrpcServerOptions) {
     this.o = options;
-    const maxMessage = options.service.deps.store.config.maxMessageSize + HEADROOM_BYTES;
+    const maxMessage = options.operations.limits.maxMessageSize + HEADROOM_BYTES;
     this.server = new Server({
       'grpc.max_receive_message_length': maxMessage,
       'grpc.max_send_message_length': maxMessage,
       'grpc.keepalive_permit_without_calls': 1,
     });
     const { handlers, telemetry } = messagingService({
-      service: options.service,
+      operations: options.operations,
       recall: options.recall,
       endpoint: () => ({ host: options.advertisedHost, port: this.boundPort }),
       logger: options.logger.child({ component: 'grpc' }),

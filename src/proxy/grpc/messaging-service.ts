@@ -7,7 +7,7 @@ import type {
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { BrokerService } from '../../broker/broker-service.ts';
+import type { BrokerOperations } from '../../broker/operations/broker-operations.ts';
 import { MessageConst } from '../../common/message/message-const.ts';
 import { decodeRecord } from '../../common/message/message-ext-codec.ts';
 import { encodeProperties } from '../../common/message/message-properties.ts';
@@ -36,7 +36,7 @@ type Req = Record<string, unknown>;
 type Res = Record<string, unknown>;
 
 export interface MessagingServiceOptions {
-  service: BrokerService;
+  operations: BrokerOperations;
   /** Cancels a timer message not yet due (RecallMessage); false when it is already due. */
   recall: (messageId: string, deliverMs: number) => boolean;
   /** host:port clients reach this endpoint at, when a request does not say. */
@@ -66,16 +66,16 @@ export function messagingService(o: MessagingServiceOptions): {
   handlers: UntypedServiceImplementation;
   telemetry: TelemetrySessions;
 } {
-  const { service, logger } = o;
-  const deps = service.deps;
-  const brokerName = deps.config.brokerName;
-  const telemetry = new TelemetrySessions(service, logger);
+  const { operations: ops, logger } = o;
+  const { limits } = ops;
+  const brokerName = limits.brokerName;
+  const telemetry = new TelemetrySessions(ops, logger);
 
-  deps.transactions.orphanListener = (topic, half, transactionId) => {
+  ops.send.onOrphanedTransaction((topic, half, transactionId) => {
     const m = decodeRecord(half);
     const message = toV2Message(m, { namespace: '', topic });
     telemetry.recoverOrphanedTransaction(topic, message, transactionId);
-  };
+  });
 
   const ctxOf = (call: { metadata: { get(k: string): unknown[] }; getPeer(): string }): Ctx => {
     const first = (k: string): string => {
@@ -139,7 +139,7 @@ export function messagingService(o: MessagingServiceOptions): {
   });
 
   const topicOr = (name: string): TopicConfig | Status =>
-    deps.topics.get(name) ??
+    ops.admin.topic(name) ??
     status(
       Code.TOPIC_NOT_FOUND,
       `No topic route info in name server for the topic: ${name} (create it with rmq admin updateTopic)`,
@@ -203,11 +203,12 @@ export function messagingService(o: MessagingServiceOptions): {
           : req.resolution === 'ROLLBACK'
             ? MessageSysFlag.TRANSACTION_ROLLBACK_TYPE
             : MessageSysFlag.TRANSACTION_NOT_TYPE;
-      const r = await deps.transactions.end(commitLogOffset, -1, outcome);
+      const r = await ops.send.endTransaction(commitLogOffset, -1, outcome);
       return {
-        status: r.ok
-          ? OK
-          : status(Code.INVALID_TRANSACTION_ID, r.remark ?? 'cannot end the transaction'),
+        status:
+          r.code === ResponseCode.SUCCESS
+            ? OK
+            : status(Code.INVALID_TRANSACTION_ID, r.remark ?? 'cannot end the transaction'),
       };
     }),
 
@@ -242,7 +243,7 @@ export function messagingService(o: MessagingServiceOptions): {
         };
       const group = wrapNamespace(ctx.namespace, (req.group as V2Resource).name);
       const endpoints = endpointsFor(req);
-      const fifo = deps.groups.get(group)?.consumeMessageOrderly ?? false;
+      const fifo = ops.pop.isOrderly(group);
       const ids = fifo ? Array.from({ length: tc.readQueueNums }, (_v, i) => i) : [-1];
       return {
         status: OK,
@@ -268,7 +269,7 @@ export function messagingService(o: MessagingServiceOptions): {
       for (const e of (req.entries as { messageId: string; receiptHandle: string }[]) ?? []) {
         const h = parseReceiptHandle(e.receiptHandle);
         const st = h
-          ? statusOf(await service.ackMessage(group, topic, h.queueId, h.popTime, [h.offset]))
+          ? statusOf(await ops.pop.ackMessage(group, topic, h.queueId, h.popTime, [h.offset]))
           : invalidHandle(e.receiptHandle);
         entries.push({ messageId: e.messageId, receiptHandle: e.receiptHandle, status: st });
       }
@@ -283,7 +284,7 @@ export function messagingService(o: MessagingServiceOptions): {
       const h = parseReceiptHandle(handle);
       if (!h) return { status: invalidHandle(handle) };
       const invisible = toMillis(req.invisibleDuration as ProtoTime);
-      const r = await service.changeInvisibleTime(
+      const r = await ops.pop.changeInvisibleTime(
         group,
         topic,
         h.queueId,
@@ -306,7 +307,7 @@ export function messagingService(o: MessagingServiceOptions): {
       if (!h) return { status: invalidHandle(handle) };
       return {
         status: statusOf(
-          await service.forwardToDeadLetterQueue(group, topic, h.queueId, h.popTime, h.offset),
+          await ops.pop.forwardToDeadLetterQueue(group, topic, h.queueId, h.popTime, h.offset),
         ),
       };
     }),
@@ -323,18 +324,18 @@ export function messagingService(o: MessagingServiceOptions): {
 
     UpdateOffset: unary((req, ctx) => {
       const q = req.messageQueue as { topic: V2Resource; id: number };
-      deps.offsets.commit(
+      const r = ops.offsets.commitConsumerOffset(
         wrapNamespace(ctx.namespace, (req.group as V2Resource).name),
         wrapNamespace(ctx.namespace, q.topic.name),
         q.id,
         Number(req.offset),
       );
-      return { status: OK };
+      return { status: r.code === ResponseCode.SUCCESS ? OK : statusOf(r) };
     }),
 
     GetOffset: unary((req, ctx) => {
       const q = req.messageQueue as { topic: V2Resource; id: number };
-      const r = service.queryConsumerOffset(
+      const r = ops.offsets.queryConsumerOffset(
         wrapNamespace(ctx.namespace, (req.group as V2Resource).name),
         wrapNamespace(ctx.namespace, q.topic.name),
         q.id,
@@ -345,13 +346,12 @@ export function messagingService(o: MessagingServiceOptions): {
     QueryOffset: unary((req, ctx) => {
       const q = req.messageQueue as { topic: V2Resource; id: number };
       const topic = wrapNamespace(ctx.namespace, q.topic.name);
-      const store = deps.store;
       const offset =
         req.queryOffsetPolicy === 'BEGINNING'
-          ? store.getMinOffsetInQueue(topic, q.id)
+          ? ops.offsets.minOffset(topic, q.id)
           : req.queryOffsetPolicy === 'TIMESTAMP'
-            ? store.getOffsetInQueueByTime(topic, q.id, toMillis(req.timestamp as ProtoTime))
-            : store.getMaxOffsetInQueue(topic, q.id);
+            ? ops.offsets.offsetByTime(topic, q.id, toMillis(req.timestamp as ProtoTime))
+            : ops.offsets.maxOffset(topic, q.id);
       return { status: OK, offset };
     }),
 
@@ -408,12 +408,12 @@ export function messagingService(o: MessagingServiceOptions): {
           `the tag "${tag}" is blank or has "|" or control characters`,
         ),
       );
-    const maxDelay = deps.store.config.timerMaxDelaySec * 1000;
+    const maxDelay = limits.timerMaxDelaySec * 1000;
     if (deliverMs - Date.now() > maxDelay)
       return fail(
         status(
           Code.ILLEGAL_DELIVERY_TIME,
-          `the delivery time is more than timerMaxDelaySec ${deps.store.config.timerMaxDelaySec} s ahead`,
+          `the delivery time is more than timerMaxDelaySec ${limits.timerMaxDelaySec} s ahead`,
         ),
       );
     const props = new Map<string, string>();
@@ -435,21 +435,21 @@ export function messagingService(o: MessagingServiceOptions): {
     if (sp.bodyEncoding === 'GZIP') {
       try {
         // Bounded: a small compressed body must not inflate past what the broker would store.
-        body = gunzipSync(body, { maxOutputLength: deps.store.config.maxMessageSize + 1 });
+        body = gunzipSync(body, { maxOutputLength: limits.maxMessageSize + 1 });
       } catch (err) {
         return fail(
           status(
             Code.MESSAGE_BODY_TOO_LARGE,
-            `the GZIP body cannot be inflated within maxMessageSize ${deps.store.config.maxMessageSize}: ${(err as Error).message}`,
+            `the GZIP body cannot be inflated within maxMessageSize ${limits.maxMessageSize}: ${(err as Error).message}`,
           ),
         );
       }
     }
-    if (body.length > deps.store.config.maxMessageSize)
+    if (body.length > limits.maxMessageSize)
       return fail(
         status(
           Code.MESSAGE_BODY_TOO_LARGE,
-          `the body is ${body.length} bytes, above maxMessageSize ${deps.store.config.maxMessageSize}`,
+          `the body is ${body.length} bytes, above maxMessageSize ${limits.maxMessageSize}`,
         ),
       );
     if (tag !== undefined) props.set(MessageConst.PROPERTY_TAGS, tag);
@@ -467,7 +467,7 @@ export function messagingService(o: MessagingServiceOptions): {
     }
     telemetry.notePublisher(ctx.clientId, topic);
     const queueId = group ? Math.abs(javaStringHash(group)) % Math.max(1, tc.writeQueueNums) : -1;
-    const r = await service.sendMessage({
+    const r = await ops.send.sendMessage({
       producerGroup: topic,
       topic,
       defaultTopicQueueNums: tc.writeQueueNums,
@@ -510,7 +510,7 @@ export function messagingService(o: MessagingServiceOptions): {
     const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number(deadline);
     if (Number.isFinite(deadlineMs) && deadlineMs > 0)
       polling = Math.max(0, Math.min(polling, deadlineMs - Date.now() - 1000));
-    const r = await service.popMessage({
+    const r = await ops.pop.popMessage({
       group,
       topic,
       queueId: -1,
@@ -520,7 +520,7 @@ export function messagingService(o: MessagingServiceOptions): {
       initMode: 0,
       expressionType: filter?.type === 'SQL' ? 'SQL92' : 'TAG',
       expression: filter?.expression || '*',
-      order: deps.groups.get(group)?.consumeMessageOrderly ?? false,
+      order: ops.pop.isOrderly(group),
       onHold: (abort) => {
         call.on('cancelled', abort);
         return () => call.off('cancelled', abort);
@@ -558,7 +558,7 @@ export function messagingService(o: MessagingServiceOptions): {
     const req = call.request;
     const q = req.messageQueue as { topic: V2Resource; id: number };
     const filter = req.filterExpression as { type?: string; expression?: string } | undefined;
-    const r = await service.pullMessage({
+    const r = await ops.pull.pullMessage({
       group: wrapNamespace(ctx.namespace, (req.group as V2Resource).name),
       topic: wrapNamespace(ctx.namespace, q.topic.name),
       queueId: q.id,

@@ -1,6 +1,6 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { BrokerService } from '../../broker/broker-service.ts';
+import type { BrokerOperations } from '../../broker/operations/broker-operations.ts';
 import {
   fromMillis,
   toMillis,
@@ -49,12 +49,12 @@ const RESEND_SETTINGS_MS = 1000;
  * FIFO), kept open for the client's life; the way back for orphaned-transaction checks.
  */
 export class TelemetrySessions {
-  private readonly service: BrokerService;
+  private readonly ops: BrokerOperations;
   private readonly logger: Logger;
   private readonly sessions = new Map<string, Session>();
 
-  constructor(service: BrokerService, logger: Logger) {
-    this.service = service;
+  constructor(ops: BrokerOperations, logger: Logger) {
+    this.ops = ops;
     this.logger = logger;
   }
 
@@ -104,7 +104,7 @@ export class TelemetrySessions {
 
   /** The client's Settings with the server-decided fields filled in. */
   private answer(settings: Settings, namespace: string): Settings {
-    const cfg = this.service.deps.config;
+    const { limits } = this.ops;
     const out: Settings = { ...settings };
     delete out.pubSub;
     if (settings.clientType === 'PRODUCER') {
@@ -114,18 +114,18 @@ export class TelemetrySessions {
       };
       out.publishing = {
         topics: settings.publishing?.topics ?? [],
-        maxBodySize: this.service.deps.store.config.maxMessageSize,
+        maxBodySize: limits.maxMessageSize,
         validateMessageType: true,
       };
     } else if (settings.subscription) {
       const group = wrapNamespace(namespace, settings.subscription.group?.name ?? '');
-      const groupConfig = this.service.deps.groups.get(group);
+      const groupConfig = this.ops.admin.group(group);
       const polling = toMillis(settings.subscription.longPollingTimeout) || 20000;
       out.subscription = {
         ...settings.subscription,
         fifo: groupConfig?.consumeMessageOrderly ?? false,
         receiveBatchSize: 32,
-        longPollingTimeout: fromMillis(Math.min(polling, cfg.brokerSuspendMaxTimeMillis)),
+        longPollingTimeout: fromMillis(Math.min(polling, limits.brokerSuspendMaxTimeMillis)),
       };
       out.backoffPolicy = {
         maxAttempts: (groupConfig?.retryMaxTimes ?? 16) + 1,

@@ -165,7 +165,7 @@ test('a held pull answers as soon as a message arrives, and PULL_NOT_FOUND when 
     RequestCode.PULL_MESSAGE,
     pullExt(group, topic, 0, 0, { sysFlag: '6', suspendTimeoutMillis: '20000' }),
   );
-  const hold = cluster.broker.service.deps.hold;
+  const hold = cluster.broker.internals.hold;
   await waitUntil(() => hold.heldCount !== 0, 2000, 'hold.heldCount !== 0');
   assert.equal(hold.heldCount, 1, 'the pull is held');
   const s = send(topic, 'wake up');
@@ -316,7 +316,7 @@ test('consumer offsets, topics and messages survive a broker restart', async (t)
   });
   assert.equal(q.extFields?.offset, '1');
   assert.ok(
-    controller.service.deps.topics.get('Persisted'),
+    controller.internals.topics.get('Persisted'),
     'the auto-created topic is still configured',
   );
   const pulled = await call(
@@ -363,7 +363,7 @@ test('a consumer is told when its group changes, and consumers whose heartbeats 
   );
   await second.call(cluster.brokerAddr, RequestCode.HEART_BEAT, {}, heartbeat('c2'));
   await notified.done;
-  const consumers = cluster.broker.service.deps.consumers;
+  const consumers = cluster.broker.internals.consumers;
   assert.deepEqual(consumers.clientIds(group).sort(), ['c1', 'c2']);
   consumers.scanExpired(120000, Date.now() + 120001);
   assert.deepEqual(consumers.clientIds(group), []);

@@ -47,7 +47,7 @@ test('delayed messages still pending when the broker stops are delivered after i
   const cluster = await startRestartableBroker(t, { messageDelayLevel: '1500ms' });
   const { namesrvAddr, broker } = cluster;
   const topic = uniqueName('DelayRestart');
-  broker.service.createTopic({
+  broker.operations.admin.createTopic({
     topicName: topic,
     readQueueNums: 1,
     writeQueueNums: 1,

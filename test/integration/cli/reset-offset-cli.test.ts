@@ -44,7 +44,7 @@ test('rmq admin resetOffsetByTime moves a group to a time, and refuses bad input
   await waitUntil(() => Date.now() >= between, 1000, 'the clock passes the first messages');
   for (let i = 0; i < 3; i++) await producer.send({ topic, body: `new${i}` });
   const group = uniqueName('GID');
-  const offsets = cluster.broker.service.deps.offsets;
+  const offsets = cluster.broker.internals.offsets;
   offsets.commit(group, topic, 0, 5);
   const ns = cluster.namesrvAddr;
 

@@ -47,7 +47,7 @@ test('a lite pull consumer polls assigned queues, seeks, commits, and iterates w
     Array.from({ length: 20 }, (_v, i) => `m${i}`).sort(),
   );
   await consumer.commit();
-  const offsets = cluster.broker.service.deps.offsets;
+  const offsets = cluster.broker.internals.offsets;
   assert.equal(offsets.query(group, topic, 0) + offsets.query(group, topic, 1), 20);
   // Seek back on queue 0 and read it again.
   const q0 = queues[0] ?? { topic, brokerName: 'broker-a', queueId: 0 };

@@ -169,7 +169,7 @@ test('a send refused by one broker is retried on another', async (t) => {
   const topic = uniqueName('SdkRetry');
   await cluster.createTopic(topic, 2);
   // broker-b offers the topic in its route but refuses writes to it.
-  second.service.createTopic({
+  second.operations.admin.createTopic({
     topicName: topic,
     readQueueNums: 2,
     writeQueueNums: 2,
@@ -184,8 +184,8 @@ test('a send refused by one broker is retried on another', async (t) => {
     3000,
     '(cluster.namesrv.routes.pickupTopicRouteData(topic)?.brokerDatas.length ?? 0) >= 2',
   );
-  second.service.deps.topics.put({
-    ...(second.service.deps.topics.get(topic) ?? {
+  second.internals.topics.put({
+    ...(second.internals.topics.get(topic) ?? {
       topicName: topic,
       readQueueNums: 2,
       writeQueueNums: 2,

@@ -113,7 +113,7 @@ test('a push consumer commits only up to its lowest unfinished message', async (
   });
   await consumer.start();
   await others.done;
-  const offsets = cluster.broker.service.deps.offsets;
+  const offsets = cluster.broker.internals.offsets;
   await waitUntil(
     () => offsets.query(group, topic, 0) >= 3,
     5000,

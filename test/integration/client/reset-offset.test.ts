@@ -83,7 +83,7 @@ test('a live push consumer reset to a time between two batches gets the second b
   });
   await started(t, consumer);
   await waitUntil(() => received.length >= 24, 15000, 'both batches are consumed');
-  const offsets = cluster.broker.service.deps.offsets;
+  const offsets = cluster.broker.internals.offsets;
   const store = cluster.broker.store;
   const atEnd = (): boolean =>
     [0, 1, 2, 3].every(
@@ -147,7 +147,7 @@ test('without force a reset only moves offsets back; a group with no live consum
   await cluster.createTopic(topic, 1);
   const { between, secondStart } = await twoBatches(t, cluster, topic, 3);
   const group = uniqueName('GID');
-  const offsets = cluster.broker.service.deps.offsets;
+  const offsets = cluster.broker.internals.offsets;
   offsets.commit(group, topic, 0, 1);
   const admin = adminOf(t, cluster);
 
@@ -210,7 +210,7 @@ test('a consumer that ignores the reset notice cannot commit its old position an
       queueId: '0',
       commitOffset: String(offset),
     });
-  const offsets = cluster.broker.service.deps.offsets;
+  const offsets = cluster.broker.internals.offsets;
   assert.equal((await commit(6)).code, ResponseCode.SUCCESS);
   await adminOf(t, cluster).resetOffsetByTime(group, topic, between);
   assert.equal(offsets.query(group, topic, 0), 3);

@@ -446,12 +446,12 @@ test('offsets a POP filter passed over stay consumed after a crash (no snapshot)
     rmSync(join(cluster.root, 'config', 'popState.json'), { force: true });
     rmSync(join(cluster.root, 'config', 'popState.json.bak'), { force: true });
   });
-  const queues = broker.service.deps.topics.get(topic)?.readQueueNums ?? 0;
+  const queues = broker.internals.topics.get(topic)?.readQueueNums ?? 0;
   let committed = 0;
   let max = 0;
   for (let q = 0; q < queues; q++) {
-    committed += Math.max(0, broker.service.deps.offsets.query(group, topic, q));
-    max += broker.service.deps.store.getMaxOffsetInQueue(topic, q);
+    committed += Math.max(0, broker.internals.offsets.query(group, topic, q));
+    max += broker.internals.store.getMaxOffsetInQueue(topic, q);
   }
   assert.equal(committed, max, 'skipped and acknowledged offsets are all consumed');
 });

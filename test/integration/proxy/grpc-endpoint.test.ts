@@ -171,7 +171,7 @@ test('gRPC over TLS and plaintext on the same port when a certificate is configu
   );
   const cert = readFileSync(certPath);
   const server = new GrpcServer({
-    service: cluster.broker.service,
+    operations: cluster.broker.operations,
     recall: () => false,
     port: 0,
     host: '127.0.0.1',

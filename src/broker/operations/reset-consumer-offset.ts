@@ -1,5 +1,6 @@
-import { ResponseCode } from '../remoting/protocol/response-code.ts';
-import type { BrokerServiceDeps, Outcome } from './broker-service.ts';
+import { ResponseCode } from '../../remoting/protocol/response-code.ts';
+import type { CoreDeps } from './core-deps.ts';
+import type { Outcome } from './outcome.ts';
 
 export interface ResetOffsetInput {
   group: string;
@@ -34,7 +35,7 @@ export interface ResetOffsetOutcome extends Outcome {
  * consumers is the caller's part (RESET_CONSUMER_CLIENT_OFFSET is protocol).
  */
 export function resetConsumerOffset(
-  deps: Pick<BrokerServiceDeps, 'config' | 'store' | 'topics' | 'groups' | 'offsets' | 'consumers'>,
+  deps: Pick<CoreDeps, 'config' | 'store' | 'topics' | 'groups' | 'offsets' | 'consumers'>,
   input: ResetOffsetInput,
 ): ResetOffsetOutcome {
   const { config, store, topics, groups, offsets, consumers } = deps;

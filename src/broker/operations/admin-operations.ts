@@ -1,0 +1,181 @@
+import { checkTopicName, SystemTopic } from '../../common/constants/topic-validator.ts';
+import type { TopicConfig } from '../../common/protocol-data/route-data.ts';
+import {
+  newSubscriptionGroupConfig,
+  type SubscriptionGroupConfig,
+} from '../managers/subscription-group-manager.ts';
+import { ResponseCode } from '../../remoting/protocol/response-code.ts';
+import type { ClientChannel, ConsumerGroupInfo } from '../managers/consumer-manager.ts';
+import type { CoreDeps } from './core-deps.ts';
+import { fail, type Outcome } from './outcome.ts';
+import {
+  resetConsumerOffset,
+  type ResetOffsetInput,
+  type ResetOffsetOutcome,
+} from './reset-consumer-offset.ts';
+
+/** RocketMQ 5's TopicMessageType values for the message.type attribute. */
+export const TOPIC_MESSAGE_TYPES = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION', 'MIXED'] as const;
+
+export interface QueueConsumeStats {
+  queueId: number;
+  brokerOffset: number;
+  consumerOffset: number;
+  lastTimestamp: number;
+}
+
+export interface QueueStats {
+  queueId: number;
+  minOffset: number;
+  maxOffset: number;
+  lastUpdateTimestamp: number;
+}
+
+/** The admin family: topics, subscription groups, statistics, offset resets, runtime figures. */
+export class AdminOperations {
+  readonly bootTimestamp = Date.now();
+
+  constructor(private readonly d: CoreDeps) {}
+
+  topic(name: string): TopicConfig | undefined {
+    return this.d.topics.get(name);
+  }
+
+  topics(): { configs: TopicConfig[]; version: unknown } {
+    return { configs: this.d.topics.all(), version: this.d.topics.version };
+  }
+
+  /** Creates or updates a topic; refuses illegal names, the default topic and unknown message types. */
+  createTopic(config: TopicConfig): Outcome {
+    const bad = checkTopicName(config.topicName);
+    if (bad) return fail(ResponseCode.SYSTEM_ERROR, bad);
+    if (config.topicName === SystemTopic.AUTO_CREATE_TOPIC_KEY) {
+      return fail(
+        ResponseCode.SYSTEM_ERROR,
+        `the topic "${config.topicName}" is the default topic and cannot be changed`,
+      );
+    }
+    if (config.readQueueNums <= 0 || config.writeQueueNums <= 0) {
+      return fail(
+        ResponseCode.SYSTEM_ERROR,
+        `a topic needs at least one read and one write queue, got ${config.readQueueNums}/${config.writeQueueNums}`,
+      );
+    }
+    const type = config.attributes['message.type'];
+    if (type !== undefined && !(TOPIC_MESSAGE_TYPES as readonly string[]).includes(type))
+      return fail(
+        ResponseCode.SYSTEM_ERROR,
+        `the attribute message.type=${type} is not one of ${TOPIC_MESSAGE_TYPES.join(', ')}`,
+      );
+    if (this.d.topics.put(config)) this.d.onTopicsChanged();
+    return { code: ResponseCode.SUCCESS };
+  }
+
+  deleteTopic(topic: string): Outcome {
+    this.d.topics.delete(topic);
+    this.d.store.deleteTopic(topic);
+    this.d.offsets.deleteTopic(topic);
+    this.d.onTopicsChanged();
+    return { code: ResponseCode.SUCCESS };
+  }
+
+  group(name: string): SubscriptionGroupConfig | undefined {
+    return this.d.groups.get(name);
+  }
+
+  groups(): SubscriptionGroupConfig[] {
+    return this.d.groups.all();
+  }
+
+  putGroup(name: string, fields: Partial<SubscriptionGroupConfig>): Outcome {
+    this.d.groups.put(newSubscriptionGroupConfig(name, fields));
+    return { code: ResponseCode.SUCCESS };
+  }
+
+  deleteGroup(name: string): Outcome {
+    this.d.groups.delete(name);
+    return { code: ResponseCode.SUCCESS };
+  }
+
+  /** Per queue of the group's topics (or one topic): broker and consumer offsets. */
+  consumeStats(group: string, only?: string): { topic: string; queues: QueueConsumeStats[] }[] {
+    const { offsets, topics, store } = this.d;
+    const out = [];
+    for (const topic of only ? [only] : offsets.topicsOf(group)) {
+      const tc = topics.get(topic);
+      if (!tc) continue;
+      const queues: QueueConsumeStats[] = [];
+      for (let q = 0; q < tc.readQueueNums; q++) {
+        const consumerOffset = Math.max(0, offsets.query(group, topic, q));
+        const last =
+          consumerOffset > 0
+            ? store.getMessageStoreTimeStamp(topic, q, consumerOffset - 1)
+            : undefined;
+        queues.push({
+          queueId: q,
+          brokerOffset: store.getMaxOffsetInQueue(topic, q),
+          consumerOffset,
+          lastTimestamp: last ?? 0,
+        });
+      }
+      out.push({ topic, queues });
+    }
+    return out;
+  }
+
+  /** Per write queue of a topic: min and max offsets and the last store time. */
+  topicStats(topic: string): Outcome & { queues?: QueueStats[] } {
+    const tc = this.d.topics.get(topic);
+    if (!tc) return fail(ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist`);
+    const { store } = this.d;
+    const queues: QueueStats[] = [];
+    for (let q = 0; q < tc.writeQueueNums; q++) {
+      const max = store.getMaxOffsetInQueue(topic, q);
+      queues.push({
+        queueId: q,
+        minOffset: store.getMinOffsetInQueue(topic, q),
+        maxOffset: max,
+        lastUpdateTimestamp: max > 0 ? (store.getMessageStoreTimeStamp(topic, q, max - 1) ?? 0) : 0,
+      });
+    }
+    return { code: ResponseCode.SUCCESS, queues };
+  }
+
+  /**
+   * Resets a group's offsets on a topic; `notify` lists the live consumers of the topic to tell
+   * when a queue moved (telling them is protocol: the caller's part).
+   */
+  resetOffset(input: ResetOffsetInput): ResetOffsetOutcome & { notify: ClientChannel[] } {
+    const r = resetConsumerOffset(this.d, input);
+    const info = this.d.consumers.get(input.group);
+    const moved = r.queues?.some((q) => q.changed) ?? false;
+    const notify = moved && info?.subscriptions.has(input.topic) ? [...info.channels.values()] : [];
+    return { ...r, notify };
+  }
+
+  /** A consumer group's live members and subscriptions, or undefined when none is online. */
+  consumerGroup(group: string): ConsumerGroupInfo | undefined {
+    return this.d.consumers.get(group);
+  }
+
+  /** GET_BROKER_RUNTIME_INFO's table. */
+  runtimeInfo(): Record<string, string> {
+    const { config, store, topics, groups, consumers } = this.d;
+    return {
+      brokerVersionDesc: 'rocketmq-ts 0.1.0',
+      brokerName: config.brokerName,
+      brokerId: String(config.brokerId),
+      brokerRole: config.brokerRole,
+      msgPutTotalTodayNow: '0',
+      commitLogMinOffset: String(store.getMinPhyOffset()),
+      commitLogMaxOffset: String(store.getMaxPhyOffset()),
+      commitLogDirCapacity: `flushed ${store.getFlushedPhyOffset()}`,
+      earliestMessageTimeStamp: String(store.getEarliestMessageTime() ?? 0),
+      topicCount: String(topics.all().length),
+      consumerGroupCount: String(groups.all().length),
+      onlineConsumerGroups: String(consumers.groupNames().length),
+      bootTimestamp: String(this.bootTimestamp),
+      rssBytes: String(process.memoryUsage().rss),
+    };
+  }
+}

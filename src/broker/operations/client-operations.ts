@@ -1,0 +1,68 @@
+import type { HeartbeatData } from '../../common/protocol-data/heartbeat-data.ts';
+import { retryTopic } from '../../common/constants/topic-validator.ts';
+import { ResponseCode } from '../../remoting/protocol/response-code.ts';
+import type { RemotingConnection } from '../../remoting/transport/remoting-connection.ts';
+import type { CoreDeps } from './core-deps.ts';
+import type { MessageFilters } from './message-filters.ts';
+import { fail, type Outcome } from './outcome.ts';
+
+/** The client family: heartbeats register producers and consumers; unregistering drops them. */
+export class ClientOperations {
+  constructor(
+    private readonly d: CoreDeps,
+    private readonly filters: MessageFilters,
+  ) {}
+
+  /** Registers producers and consumers of a heartbeat; creates groups and retry topics they need. */
+  heartbeat(
+    data: HeartbeatData,
+    connection: RemotingConnection,
+    language: string,
+    version: number,
+  ): Outcome {
+    if (typeof data.clientID !== 'string' || data.clientID === '')
+      return fail(ResponseCode.SYSTEM_ERROR, 'The heartbeat has no clientID');
+    // A bad SQL92 subscription is refused here, with the parse error, before anything registers.
+    for (const consumer of data.consumerDataSet ?? []) {
+      for (const sub of consumer.subscriptionDataSet ?? []) {
+        if (sub.expressionType !== 'SQL92') continue;
+        const compiled = this.filters.sql92(sub.subString);
+        if (!('matches' in compiled)) return compiled;
+      }
+    }
+    const now = Date.now();
+    const channel = { clientId: data.clientID, connection, language, version, lastUpdate: now };
+    let topicsChanged = false;
+    for (const consumer of data.consumerDataSet ?? []) {
+      const group = this.d.groups.findOrCreate(
+        consumer.groupName,
+        this.d.config.autoCreateSubscriptionGroup,
+      );
+      if (group) {
+        topicsChanged =
+          this.d.topics.createSystemGroupTopic(retryTopic(consumer.groupName)).created ||
+          topicsChanged;
+      }
+      this.d.consumers.register(consumer, channel);
+    }
+    for (const producer of data.producerDataSet ?? [])
+      this.d.producers.register(producer.groupName, channel);
+    if (topicsChanged) this.d.onTopicsChanged();
+    return { code: ResponseCode.SUCCESS };
+  }
+
+  /** UNREGISTER_CLIENT: the client leaves its producer and consumer groups. */
+  unregister(clientId: string, producerGroup?: string, consumerGroup?: string): Outcome {
+    if (producerGroup) this.d.producers.unregister(producerGroup, clientId);
+    if (consumerGroup) this.d.consumers.unregister(consumerGroup, clientId);
+    return { code: ResponseCode.SUCCESS };
+  }
+
+  /** The client ids of a consumer group's live members, or the refusal when none is online. */
+  consumerIds(group: string): Outcome & { ids?: string[] } {
+    const ids = this.d.consumers.clientIds(group);
+    if (ids.length === 0)
+      return fail(ResponseCode.SYSTEM_ERROR, `no consumer for this group, ${group}`);
+    return { code: ResponseCode.SUCCESS, ids };
+  }
+}

@@ -1,0 +1,36 @@
+import type { Logger } from 'pino';
+import type { MessageStore } from '../../store/message-store.ts';
+import type { BrokerConfig } from '../broker-config.ts';
+import type { TopicConfigManager } from '../managers/topic-config-manager.ts';
+import type { SubscriptionGroupManager } from '../managers/subscription-group-manager.ts';
+import type { ConsumerOffsetManager } from '../managers/consumer-offset-manager.ts';
+import type { ConsumerManager } from '../managers/consumer-manager.ts';
+import type { ProducerManager } from '../managers/producer-manager.ts';
+import type { PullRequestHoldService } from '../services/pull-request-hold-service.ts';
+import type { TransactionService } from '../services/transaction-service.ts';
+import type { PopService } from '../services/pop-service.ts';
+
+/**
+ * What the operations are built over: the store, the persisted tables and the background services.
+ * Only the composition root (BrokerController) and the operations hold it; the protocol adapters
+ * get the operations.
+ */
+export interface CoreDeps {
+  config: BrokerConfig;
+  store: MessageStore;
+  topics: TopicConfigManager;
+  groups: SubscriptionGroupManager;
+  offsets: ConsumerOffsetManager;
+  consumers: ConsumerManager;
+  producers: ProducerManager;
+  hold: PullRequestHoldService;
+  /** Set once the server listens (the port may be chosen then). */
+  storeHost: Uint8Array;
+  logger: Logger;
+  /** Topic configs changed: tell the name servers now rather than at the next heartbeat. */
+  onTopicsChanged: () => void;
+  /** Half messages for transactional sends. */
+  transactions: TransactionService;
+  /** POP consumption state. */
+  pop: PopService;
+}

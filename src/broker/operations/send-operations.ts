@@ -1,0 +1,407 @@
+import { MessageConst } from '../../common/message/message-const.ts';
+import { decodeRecord } from '../../common/message/message-ext-codec.ts';
+import type { MessageExtBrokerInner } from '../../common/message/message-ext.ts';
+import { findProperty } from '../../common/message/message-properties.ts';
+import { parseDelayLevels } from '../../common/constants/delay-levels.ts';
+import { MessageSysFlag, transactionType } from '../../common/constants/message-sys-flag.ts';
+import { tagsHashCode } from '../../common/message/java-hash.ts';
+import { isWriteable, PermName } from '../../common/constants/perm-name.ts';
+import { newTopicConfig, type TopicConfig } from '../../common/protocol-data/route-data.ts';
+import {
+  checkTopicName,
+  dlqTopic,
+  isNotAllowedSendTopic,
+  retryTopic,
+  RETRY_GROUP_TOPIC_PREFIX,
+  SystemTopic,
+} from '../../common/constants/topic-validator.ts';
+import { ResponseCode } from '../../remoting/protocol/response-code.ts';
+import { parkInSystemTopic, restoreForAppend } from '../stored-message.ts';
+import { putStatusToResponseCode } from '../put-status-mapping.ts';
+import type { CoreDeps } from './core-deps.ts';
+import { fail, type Outcome } from './outcome.ts';
+
+export interface SendInput {
+  producerGroup: string;
+  topic: string;
+  defaultTopicQueueNums: number;
+  queueId: number;
+  sysFlag: number;
+  bornTimestamp: number;
+  flag: number;
+  propertiesString: string;
+  reconsumeTimes: number;
+  /** For sends to %RETRY% topics: the client's maximum (header `l`). */
+  maxReconsumeTimes?: number | undefined;
+  body: Buffer;
+  bornHost: Uint8Array;
+  /** SEND_BATCH_MESSAGE: the body holds several encoded messages. */
+  batch: boolean;
+}
+
+export interface SendOutcome extends Outcome {
+  msgId?: string;
+  queueId?: number;
+  queueOffset?: number;
+  transactionId?: string | undefined;
+}
+
+export interface SendBackInput {
+  group: string;
+  offset: number;
+  delayLevel: number;
+  originMsgId: string | undefined;
+  maxReconsumeTimes: number | undefined;
+}
+
+/**
+ * The send family: where a message really goes (its topic, a transaction half, the timer wheel, a
+ * delay level queue, a retry topic or the DLQ), consumers' send-back, and ending transactions.
+ */
+export class SendOperations {
+  private readonly d: CoreDeps;
+  /** Delay of each level in ms, level 1 first (messageDelayLevel). */
+  readonly delayLevels: number[];
+
+  constructor(deps: CoreDeps) {
+    this.d = deps;
+    this.delayLevels = parseDelayLevels(deps.config.messageDelayLevel);
+  }
+
+  private get maxDelayLevel(): number {
+    return this.delayLevels.length;
+  }
+
+  /**
+   * A message with a DELAY level waits in SCHEDULE_TOPIC_XXXX (queue = level - 1) until the
+   * schedule service moves it back to its real topic and queue. Levels above the table clamp.
+   */
+  private toSchedule(msg: MessageExtBrokerInner): MessageExtBrokerInner {
+    const delay = Number(
+      findProperty(msg.propertiesString, MessageConst.PROPERTY_DELAY_TIME_LEVEL) ?? 0,
+    );
+    if (!(delay > 0) || transactionType(msg.sysFlag) === MessageSysFlag.TRANSACTION_PREPARED_TYPE)
+      return msg;
+    const level = Math.min(Math.floor(delay), this.maxDelayLevel);
+    return parkInSystemTopic(
+      msg,
+      {
+        topic: SystemTopic.SCHEDULE_TOPIC,
+        queueId: level - 1,
+        tagsCode: Date.now() + (this.delayLevels[level - 1] ?? 0),
+      },
+      [[MessageConst.PROPERTY_DELAY_TIME_LEVEL, String(level)]],
+    );
+  }
+
+  /** The topic config to write to, auto-creating it when allowed. */
+  private topicForSend(topic: string, defaultQueueNums: number): TopicConfig | Outcome {
+    const existing = this.d.topics.get(topic);
+    if (existing) return existing;
+    if (topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) {
+      const { config } = this.d.topics.createSystemGroupTopic(topic);
+      this.d.onTopicsChanged();
+      return config;
+    }
+    if (!this.d.config.autoCreateTopicEnable) {
+      return fail(
+        ResponseCode.TOPIC_NOT_EXIST,
+        `topic[${topic}] not exist, apply first please! (autoCreateTopicEnable=false)`,
+      );
+    }
+    const template = this.d.topics.get(SystemTopic.AUTO_CREATE_TOPIC_KEY);
+    const queues = Math.min(
+      Math.max(1, defaultQueueNums || this.d.config.defaultTopicQueueNums),
+      template?.writeQueueNums ?? this.d.config.defaultTopicQueueNums,
+    );
+    const config = newTopicConfig(topic, queues, (template?.perm ?? 7) & ~PermName.PERM_INHERIT);
+    this.d.topics.put(config);
+    this.d.logger.info({ topic, queues }, 'Topic auto-created');
+    this.d.onTopicsChanged();
+    return config;
+  }
+
+  async sendMessage(input: SendInput): Promise<SendOutcome> {
+    if (!isWriteable(this.d.config.brokerPermission)) {
+      return fail(
+        ResponseCode.NO_PERMISSION,
+        `the broker[${this.d.config.brokerName}] sending message is forbidden`,
+      );
+    }
+    const bad = checkTopicName(input.topic);
+    if (bad) return fail(ResponseCode.MESSAGE_ILLEGAL, bad);
+    if (isNotAllowedSendTopic(input.topic)) {
+      return fail(
+        ResponseCode.MESSAGE_ILLEGAL,
+        `the topic "${input.topic}" is a system topic and clients cannot send to it`,
+      );
+    }
+    if (input.body.length > this.d.store.config.maxMessageSize && !input.batch) {
+      return fail(
+        ResponseCode.MESSAGE_ILLEGAL,
+        `the message body is ${input.body.length} bytes, above maxMessageSize ${this.d.store.config.maxMessageSize}`,
+      );
+    }
+    const tc = this.topicForSend(input.topic, input.defaultTopicQueueNums);
+    if (!('topicName' in tc)) return tc;
+    if (!isWriteable(tc.perm))
+      return fail(
+        ResponseCode.NO_PERMISSION,
+        `the topic[${input.topic}] sending message is forbidden`,
+      );
+    let queueId = input.queueId;
+    if (queueId < 0) queueId = Math.floor(Math.random() * tc.writeQueueNums);
+    if (queueId >= tc.writeQueueNums) {
+      return fail(
+        ResponseCode.SYSTEM_ERROR,
+        `request queueId[${queueId}] is illegal, topic ${input.topic} has ${tc.writeQueueNums} write queues`,
+      );
+    }
+    let msgs: MessageExtBrokerInner[];
+    try {
+      if (input.batch) msgs = this.decodeBatch(input, queueId);
+      else {
+        const one = this.prepare(
+          input,
+          this.inner(input, queueId, input.propertiesString, input.body),
+        );
+        if ('code' in one) return one;
+        msgs = [one];
+      }
+    } catch (err) {
+      return fail(
+        ResponseCode.MESSAGE_ILLEGAL,
+        `the batch body cannot be decoded: ${(err as Error).message}`,
+      );
+    }
+    const result = await this.d.store.putMessages(msgs);
+    const code = putStatusToResponseCode(result.status);
+    const append = result.appendResult;
+    if (!append) return fail(code, result.remark ?? `the store answered ${result.status}`);
+    return {
+      code,
+      msgId: append.msgIds.join(','),
+      queueId,
+      queueOffset: append.logicsOffset,
+      transactionId: msgs[0]?.uniqKey,
+      ...(code !== ResponseCode.SUCCESS ? { remark: result.status } : {}),
+    };
+  }
+
+  private inner(
+    input: SendInput,
+    queueId: number,
+    propertiesString: string,
+    body: Buffer,
+  ): MessageExtBrokerInner {
+    const tags = findProperty(propertiesString, MessageConst.PROPERTY_TAGS);
+    return {
+      topic: input.topic,
+      queueId,
+      flag: input.flag,
+      body,
+      propertiesString,
+      tagsCode: tagsHashCode(tags),
+      sysFlag: input.sysFlag,
+      bornTimestamp: input.bornTimestamp,
+      bornHost: input.bornHost,
+      storeHost: this.d.storeHost,
+      reconsumeTimes: input.reconsumeTimes,
+      preparedTransactionOffset: 0,
+      keys: findProperty(propertiesString, MessageConst.PROPERTY_KEYS),
+      uniqKey: findProperty(propertiesString, MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX),
+    };
+  }
+
+  /** Where a single send really goes: a half message, the timer wheel, a delay queue, the DLQ, or its topic. */
+  private prepare(input: SendInput, msg: MessageExtBrokerInner): MessageExtBrokerInner | Outcome {
+    const prepared =
+      transactionType(input.sysFlag) === MessageSysFlag.TRANSACTION_PREPARED_TYPE ||
+      findProperty(msg.propertiesString, MessageConst.PROPERTY_TRANSACTION_PREPARED) === 'true';
+    if (prepared)
+      return this.d.transactions.toHalf(
+        { ...msg, sysFlag: (msg.sysFlag & ~0xc) | MessageSysFlag.TRANSACTION_PREPARED_TYPE },
+        input.producerGroup,
+      );
+    const timed = this.toTimer(msg);
+    if (timed !== msg) return timed;
+    return this.toSchedule(this.retryOrDlq(input, msg));
+  }
+
+  /**
+   * A message with TIMER_DELIVER_MS (absolute), TIMER_DELAY_SEC or TIMER_DELAY_MS waits in the
+   * timer topic (due time as tags code, TIMER_OUT_MS) until the timing wheel delivers it. A due
+   * time already past is delivered at once; one beyond timerMaxDelaySec is refused.
+   */
+  private toTimer(msg: MessageExtBrokerInner): MessageExtBrokerInner | Outcome {
+    const ps = msg.propertiesString;
+    const at = findProperty(ps, MessageConst.PROPERTY_TIMER_DELIVER_MS);
+    const sec =
+      at === undefined ? findProperty(ps, MessageConst.PROPERTY_TIMER_DELAY_SEC) : undefined;
+    const ms =
+      at === undefined && sec === undefined
+        ? findProperty(ps, MessageConst.PROPERTY_TIMER_DELAY_MS)
+        : undefined;
+    if (at === undefined && sec === undefined && ms === undefined) return msg;
+    const [name, value] =
+      at !== undefined
+        ? [MessageConst.PROPERTY_TIMER_DELIVER_MS, at]
+        : sec !== undefined
+          ? [MessageConst.PROPERTY_TIMER_DELAY_SEC, sec]
+          : [MessageConst.PROPERTY_TIMER_DELAY_MS, ms ?? ''];
+    const store = this.d.store.config;
+    if (!store.timerWheelEnable)
+      return fail(
+        ResponseCode.MESSAGE_ILLEGAL,
+        `timer messages are disabled on this broker (timerWheelEnable=false); the message has ${name}`,
+      );
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n))
+      return fail(ResponseCode.MESSAGE_ILLEGAL, `the property ${name}=${value} is not a number`);
+    const now = Date.now();
+    const deliverMs = Math.floor(
+      name === MessageConst.PROPERTY_TIMER_DELIVER_MS
+        ? n
+        : name === MessageConst.PROPERTY_TIMER_DELAY_SEC
+          ? now + n * 1000
+          : now + n,
+    );
+    if (deliverMs - now > store.timerMaxDelaySec * 1000)
+      return fail(
+        ResponseCode.MESSAGE_ILLEGAL,
+        `the timer message is due in ${Math.ceil((deliverMs - now) / 1000)} s (${name}=${value}), beyond timerMaxDelaySec ${store.timerMaxDelaySec}`,
+      );
+    if (deliverMs <= now) return msg;
+    return parkInSystemTopic(msg, { topic: SystemTopic.TIMER, queueId: 0, tagsCode: deliverMs }, [
+      [MessageConst.PROPERTY_TIMER_OUT_MS, String(deliverMs)],
+    ]);
+  }
+
+  /**
+   * A client sending straight to %RETRY%group (ali-ons' fallback when send-back fails) with the
+   * reconsume count at the maximum goes to the DLQ instead, as RocketMQ does.
+   */
+  private retryOrDlq(input: SendInput, msg: MessageExtBrokerInner): MessageExtBrokerInner {
+    if (!input.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) return msg;
+    const group = input.topic.slice(RETRY_GROUP_TOPIC_PREFIX.length);
+    const max = input.maxReconsumeTimes ?? this.d.groups.get(group)?.retryMaxTimes ?? 16;
+    if (input.reconsumeTimes < max) return msg;
+    const topic = dlqTopic(group);
+    if (this.d.topics.createSystemGroupTopic(topic).created) this.d.onTopicsChanged();
+    return { ...msg, topic, queueId: 0 };
+  }
+
+  /** A batch body: per message TOTALSIZE 4, MAGICCODE 4, BODYCRC 4, FLAG 4, BODY 4+n, PROPERTIES 2+n. */
+  private decodeBatch(input: SendInput, queueId: number): MessageExtBrokerInner[] {
+    const out: MessageExtBrokerInner[] = [];
+    const b = input.body;
+    let p = 0;
+    while (p < b.length) {
+      if (p + 20 > b.length) throw new Error(`truncated message header at byte ${p}`);
+      const total = b.readInt32BE(p);
+      if (total < 22 || p + total > b.length)
+        throw new Error(`message at byte ${p} claims ${total} bytes`);
+      const flag = b.readInt32BE(p + 12);
+      const bodyLength = b.readInt32BE(p + 16);
+      const bodyStart = p + 20;
+      if (bodyLength < 0 || bodyStart + bodyLength + 2 > p + total)
+        throw new Error(`bad body length ${bodyLength} at byte ${p}`);
+      if (bodyLength > this.d.store.config.maxMessageSize) {
+        throw new Error(
+          `a message body is ${bodyLength} bytes, above maxMessageSize ${this.d.store.config.maxMessageSize}`,
+        );
+      }
+      const propsLength = b.readInt16BE(bodyStart + bodyLength);
+      const propsStart = bodyStart + bodyLength + 2;
+      const props = b.toString('utf8', propsStart, propsStart + propsLength);
+      out.push(
+        this.inner(
+          { ...input, flag },
+          queueId,
+          props,
+          b.subarray(bodyStart, bodyStart + bodyLength),
+        ),
+      );
+      p += total;
+    }
+    if (out.length === 0) throw new Error('the batch holds no message');
+    return out;
+  }
+
+  /** CONSUMER_SEND_MSG_BACK: the failed message goes to the group's retry topic, or its DLQ after the max. */
+  async sendMessageBack(input: SendBackInput): Promise<Outcome> {
+    const group = this.d.groups.findOrCreate(
+      input.group,
+      this.d.config.autoCreateSubscriptionGroup,
+    );
+    if (!group)
+      return fail(
+        ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
+        `subscription group [${input.group}] does not exist`,
+      );
+    const record = this.d.store.lookMessageByOffset(input.offset);
+    if (!record)
+      return fail(ResponseCode.SYSTEM_ERROR, `look message by offset failed, ${input.offset}`);
+    const msg = decodeRecord(record);
+    const maxTimes = input.maxReconsumeTimes ?? group.retryMaxTimes;
+    const toDlq = msg.reconsumeTimes >= maxTimes || input.delayLevel < 0;
+    const topic = toDlq ? dlqTopic(input.group) : retryTopic(input.group);
+    if (this.d.topics.createSystemGroupTopic(topic).created) this.d.onTopicsChanged();
+    const props = new Map(msg.properties);
+    if (!props.has(MessageConst.PROPERTY_RETRY_TOPIC))
+      props.set(MessageConst.PROPERTY_RETRY_TOPIC, msg.topic);
+    if (!props.has(MessageConst.PROPERTY_ORIGIN_MESSAGE_ID)) {
+      props.set(
+        MessageConst.PROPERTY_ORIGIN_MESSAGE_ID,
+        input.originMsgId ?? props.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX) ?? '',
+      );
+    }
+    props.set(MessageConst.PROPERTY_RECONSUME_TIME, String(msg.reconsumeTimes + 1));
+    // The retry waits its turn: level 3 + reconsume times (10 s, 30 s, 1 m ... 2 h), clamped.
+    if (!toDlq)
+      props.set(
+        MessageConst.PROPERTY_DELAY_TIME_LEVEL,
+        String(input.delayLevel > 0 ? input.delayLevel : 3 + msg.reconsumeTimes),
+      );
+    else props.delete(MessageConst.PROPERTY_DELAY_TIME_LEVEL);
+    const retry = restoreForAppend(
+      record,
+      msg,
+      props,
+      this.d.storeHost,
+      { topic, queueId: 0 },
+      {
+        reconsumeTimes: msg.reconsumeTimes + 1,
+      },
+    );
+    const result = await this.d.store.putMessage(toDlq ? retry : this.toSchedule(retry));
+    const code = putStatusToResponseCode(result.status);
+    return code === ResponseCode.SUCCESS ? { code } : fail(code, result.remark ?? result.status);
+  }
+
+  /**
+   * Where a half message the broker cannot resolve goes when no Remoting producer of its group is
+   * connected (the gRPC endpoint asks its clients over Telemetry).
+   */
+  onOrphanedTransaction(
+    listener: (topic: string, half: Buffer, transactionId: string) => void,
+  ): void {
+    this.d.transactions.orphanListener = listener;
+  }
+
+  /** END_TRANSACTION / EndTransaction: commit, rollback or leave unknown a half message. */
+  async endTransaction(
+    commitLogOffset: number,
+    tranStateTableOffset: number,
+    commitOrRollback: number,
+  ): Promise<Outcome> {
+    const r = await this.d.transactions.end(
+      commitLogOffset,
+      tranStateTableOffset,
+      commitOrRollback,
+    );
+    return r.ok
+      ? { code: ResponseCode.SUCCESS, ...(r.remark ? { remark: r.remark } : {}) }
+      : fail(ResponseCode.SYSTEM_ERROR, r.remark ?? 'cannot end the transaction');
+  }
+}
