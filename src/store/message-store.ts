@@ -37,7 +37,7 @@ import { ConsumeQueueTable } from './consumequeue/consume-queue-table.ts';
 import { CQ_UNIT_SIZE, readTagsCode, type ConsumeQueue } from './consumequeue/consume-queue.ts';
 import { IndexService } from './index/index-service.ts';
 import { readCheckpoint, writeCheckpoint } from './checkpoint/store-checkpoint.ts';
-import { FlushCommitLogService } from './flush/flush-commit-log-service.ts';
+import { FlushCommitLogService, type SegmentSyncer } from './flush/flush-commit-log-service.ts';
 import { RetentionService, type RetentionReport } from './retention/retention-service.ts';
 import { recoverStore, type RecoveryReport } from './recovery/store-recovery.ts';
 import { storePaths, type StoreConfig } from './store-config.ts';
@@ -60,6 +60,8 @@ export interface MessageStoreOptions {
   now?: () => number;
   /** The folder's lock, when taken before the store is built (MessageStore.lockFolder). */
   lock?: StoreLock;
+  /** How CommitLog segments are fdatasynced (tests hold or fail it); the real fdatasync by default. */
+  commitLogSyncer?: SegmentSyncer;
 }
 
 /** A record reserved in the write buffer, dispatched to its queue once written. */
@@ -164,6 +166,7 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
       this.commitLog,
       this.config.flushIntervalCommitLog,
       this.logger,
+      options.commitLogSyncer,
     );
     if (this.config.timerWheelEnable) {
       this.timerStore = new TimerMessageStore({

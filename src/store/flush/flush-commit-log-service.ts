@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { CommitLog } from '../commitlog/commit-log.ts';
+import type { SegmentFile } from '../segment/segment-file.ts';
 
 /** An append waiting for its bytes to be on disk. */
 export interface FlushWaiter {
@@ -7,6 +8,22 @@ export interface FlushWaiter {
   deadline: number;
   done(flushed: boolean): void;
 }
+
+/**
+ * How a segment is made durable. Only tests replace it, to hold an fdatasync open or fail it and
+ * see which acknowledgements wait for it; a crash test cannot, since kill -9 keeps the page cache.
+ */
+export interface SegmentSyncer {
+  /** fdatasync on the libuv pool. */
+  datasync(file: SegmentFile): Promise<void>;
+  /** fdatasync on the event loop. */
+  datasyncSync(file: SegmentFile): void;
+}
+
+const FDATASYNC: SegmentSyncer = Object.freeze({
+  datasync: (file: SegmentFile) => file.datasync(),
+  datasyncSync: (file: SegmentFile) => file.datasyncSync(),
+});
 
 /** A group this small (a lone sync send) is fdatasynced on the event loop; see `await`. */
 const INLINE_SYNC_MAX_BYTES = 16 * 1024;
@@ -23,6 +40,7 @@ export class FlushCommitLogService {
   private readonly commitLog: CommitLog;
   private readonly intervalMs: number;
   private readonly logger: Logger;
+  private readonly syncer: SegmentSyncer;
   private flushed: number;
   private inFlight: Promise<void> | undefined;
   private readonly waiters: FlushWaiter[] = [];
@@ -32,10 +50,16 @@ export class FlushCommitLogService {
   /** Moving average of fdatasync time, ms. */
   private syncMs = 0;
 
-  constructor(commitLog: CommitLog, intervalMs: number, logger: Logger) {
+  constructor(
+    commitLog: CommitLog,
+    intervalMs: number,
+    logger: Logger,
+    syncer: SegmentSyncer = FDATASYNC,
+  ) {
     this.commitLog = commitLog;
     this.intervalMs = intervalMs;
     this.logger = logger;
+    this.syncer = syncer;
     this.flushed = commitLog.writtenOffset;
   }
 
@@ -87,7 +111,7 @@ export class FlushCommitLogService {
       this.syncCount += files.length;
       const started = performance.now();
       try {
-        for (const f of files) f.datasyncSync();
+        for (const f of files) this.syncer.datasyncSync(f);
         this.flushed = target;
       } catch (err) {
         this.logger.error({ err }, 'CommitLog flush failed');
@@ -112,7 +136,7 @@ export class FlushCommitLogService {
     const files = this.commitLog.segmentsBetween(this.flushed, target);
     this.syncCount += files.length;
     const started = performance.now();
-    this.inFlight = Promise.all(files.map((f) => f.datasync()))
+    this.inFlight = Promise.all(files.map((f) => this.syncer.datasync(f)))
       .then(
         () => {
           this.flushed = target;

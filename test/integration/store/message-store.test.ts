@@ -1,12 +1,22 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeRecord } from '../../../src/common/message/message-ext-codec.ts';
 import { MagicCode } from '../../../src/common/constants/magic-code.ts';
 import { javaStringHash } from '../../../src/common/message/java-hash.ts';
-import { GetMessageStatus, PutMessageStatus } from '../../../src/store/api.ts';
+import type { MessageExtBrokerInner } from '../../../src/common/message/message-ext.ts';
+import {
+  GetMessageStatus,
+  PutMessageStatus,
+  type PutMessageResult,
+} from '../../../src/store/api.ts';
+import type { SegmentSyncer } from '../../../src/store/flush/flush-commit-log-service.ts';
+import type { MessageStore } from '../../../src/store/message-store.ts';
+import type { SegmentFile } from '../../../src/store/segment/segment-file.ts';
+import { latch } from '../../helpers/latch.ts';
 import { makeMessage, openStore } from '../../helpers/store-fixtures.ts';
+import { waitUntil } from '../../helpers/wait-for.ts';
 
 test('MessageStore appends records and reads them back byte-identical with consecutive queue offsets', async (t) => {
   const { store } = await openStore(t);
@@ -220,13 +230,139 @@ test('MessageStore finds queue offsets by store time and reports the earliest me
   assert.equal(store.getMessageStoreTimeStamp('TopicTest', 0, 2), times[2]);
 });
 
-test('SYNC_FLUSH acknowledges concurrent appends with far fewer fdatasyncs (group commit)', async (t) => {
-  const { store } = await openStore(t, { flushDiskType: 'SYNC_FLUSH' });
+/**
+ * Stands in for the CommitLog's fdatasync. It runs the real one and records, per segment, how far
+ * each finished sync reached (the CommitLog's written offset when it began), so a test can check
+ * every acknowledgement against the syncs that had finished before it. It can also hold pool syncs
+ * open and fail the next event-loop sync as an EIO would: kill -9 keeps the page cache, so no
+ * crash test can tell an ack that waited for its fdatasync from one that did not.
+ */
+class SyncProbe implements SegmentSyncer {
+  inlineSyncs = 0;
+  poolSyncs = 0;
+  private store: MessageStore | undefined;
+  private readonly covered = new Map<number, { fileEnd: number; upTo: number }>();
+  private gate: Promise<void> | undefined;
+  private openGate: (() => void) | undefined;
+  private failNext = false;
+
+  attach(store: MessageStore): void {
+    this.store = store;
+  }
+
+  /** Pool syncs finish only once `releasePool()` is called. */
+  holdPool(): void {
+    this.gate = new Promise((resolve) => (this.openGate = resolve));
+  }
+
+  releasePool(): void {
+    this.gate = undefined;
+    this.openGate?.();
+  }
+
+  failNextInline(): void {
+    this.failNext = true;
+  }
+
+  async datasync(file: SegmentFile): Promise<void> {
+    this.poolSyncs++;
+    const upTo = this.reach(file);
+    const gate = this.gate;
+    await file.datasync();
+    await gate;
+    this.cover(file, upTo);
+  }
+
+  datasyncSync(file: SegmentFile): void {
+    this.inlineSyncs++;
+    const upTo = this.reach(file);
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('EIO (injected by the test)');
+    }
+    file.datasyncSync();
+    this.cover(file, upTo);
+  }
+
+  /** Whether a finished fdatasync covered the record the result reports. */
+  covers(result: PutMessageResult): boolean {
+    const from = result.appendResult?.wroteOffset ?? -1;
+    const to = from + (result.appendResult?.wroteBytes ?? 0);
+    for (const [fileStart, c] of this.covered) {
+      if (from >= fileStart && from < c.fileEnd) return c.upTo >= to;
+    }
+    return false;
+  }
+
+  private reach(file: SegmentFile): number {
+    return Math.min(this.store?.getMaxPhyOffset() ?? 0, file.endOffset);
+  }
+
+  private cover(file: SegmentFile, upTo: number): void {
+    const was = this.covered.get(file.fromOffset)?.upTo ?? 0;
+    this.covered.set(file.fromOffset, { fileEnd: file.endOffset, upTo: Math.max(was, upTo) });
+  }
+}
+
+interface Ack {
+  result: PutMessageResult;
+  /** Whether a finished fdatasync covered the record when the acknowledgement arrived. */
+  durable: boolean;
+}
+
+async function openSyncFlushStore(
+  t: TestContext,
+): Promise<{ store: MessageStore; probe: SyncProbe }> {
+  const probe = new SyncProbe();
+  // Registered before the store's shutdown hook, so a failed test cannot leave shutdown waiting
+  // on a held sync.
+  t.after(() => probe.releasePool());
+  const { store } = await openStore(t, { flushDiskType: 'SYNC_FLUSH' }, undefined, {
+    commitLogSyncer: probe,
+  });
+  probe.attach(store);
+  return { store, probe };
+}
+
+/** Puts the messages in one loop turn (one group) and records each acknowledgement as it comes. */
+function putAll(
+  store: MessageStore,
+  probe: SyncProbe,
+  msgs: MessageExtBrokerInner[],
+  timeoutMs: number,
+): { acks: Ack[]; all: Promise<void> } {
+  const acks: Ack[] = [];
+  const arrived = latch(msgs.length, timeoutMs, 'acknowledgements');
+  for (const msg of msgs) {
+    void store.putMessage(msg).then((result) => {
+      acks.push({ result, durable: probe.covers(result) });
+      arrived.countDown();
+    });
+  }
+  return { acks, all: arrived.done };
+}
+
+function assertEachAckDurable(acks: Ack[]): void {
+  for (const a of acks) {
+    assert.equal(a.result.status, PutMessageStatus.PUT_OK);
+    assert.ok(
+      a.durable,
+      `the message at offset ${a.result.appendResult?.wroteOffset} was acknowledged before an fdatasync covering it finished`,
+    );
+  }
+}
+
+test('SYNC_FLUSH acknowledges concurrent appends with far fewer fdatasyncs, each ack after one that covered it (group commit)', async (t) => {
+  const { store, probe } = await openSyncFlushStore(t);
   const before = store.commitLogSyncCount;
-  const results = await Promise.all(
-    Array.from({ length: 200 }, () => store.putMessage(makeMessage())),
+  const { acks, all } = putAll(
+    store,
+    probe,
+    Array.from({ length: 200 }, () => makeMessage()),
+    10_000,
   );
-  assert.ok(results.every((r) => r.status === PutMessageStatus.PUT_OK));
+  await all;
+  assertEachAckDurable(acks);
   const syncs = store.commitLogSyncCount - before;
   assert.ok(
     syncs >= 1 && syncs < 50,
@@ -283,4 +419,37 @@ test('SYNC_FLUSH rolls onto zero-filled spare segments prepared in the backgroun
   );
   await again.shutdown();
   assert.ok(!readdirSync(join(root, 'commitlog')).some((n) => n.endsWith('.warming')));
+});
+
+test('SYNC_FLUSH acknowledges no append of a group synced on the libuv pool before that fdatasync finishes', async (t) => {
+  const { store, probe } = await openSyncFlushStore(t);
+  probe.holdPool();
+  // Above the 16 KiB that may be synced on the event loop, so the group goes to the pool.
+  const msgs = Array.from({ length: 20 }, (_v, i) => makeMessage({ body: Buffer.alloc(1024, i) }));
+  const { acks, all } = putAll(store, probe, msgs, 10_000);
+  await waitUntil(() => probe.poolSyncs > 0 || acks.length > 0, 10_000, 'a pool fdatasync began');
+  // A turn of the event loop: acknowledgements that did not wait for the sync would be in by now.
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(probe.inlineSyncs, 0, 'the group was synced on the pool');
+  assert.equal(acks.length, 0, 'appends were acknowledged while their fdatasync was still running');
+  probe.releasePool();
+  await all;
+  assertEachAckDurable(acks);
+});
+
+test('SYNC_FLUSH acknowledges a lone append synced on the event loop only once an fdatasync covering it succeeded', async (t) => {
+  const { store, probe } = await openSyncFlushStore(t);
+  // An ack resolved just before an event-loop sync still reaches its caller after the sync
+  // (promise reactions wait for the turn to end), so only the sync's outcome tells the two
+  // apart: when it fails, the append must wait for the sync that follows.
+  probe.failNextInline();
+  probe.holdPool();
+  const { acks, all } = putAll(store, probe, [makeMessage({ body: 'lone' })], 10_000);
+  await waitUntil(() => probe.poolSyncs > 0 || acks.length > 0, 10_000, 'a retry or an ack');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(probe.inlineSyncs, 1, 'the lone append was synced on the event loop first');
+  assert.equal(acks.length, 0, 'the append was acknowledged although its fdatasync failed');
+  probe.releasePool();
+  await all;
+  assertEachAckDurable(acks);
 });
