@@ -10,7 +10,11 @@ import {
   readSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { decodeRecord } from '../../../src/common/message/message-ext-codec.ts';
+import {
+  checkRecord,
+  decodeRecord,
+  recordLayout,
+} from '../../../src/common/message/message-ext-codec.ts';
 import { GetMessageStatus, PutMessageStatus } from '../../../src/store/api.ts';
 import { MessageStore } from '../../../src/store/message-store.ts';
 import { makeMessage, smallStoreConfig } from '../../helpers/store-fixtures.ts';
@@ -164,4 +168,70 @@ test('recovery rebuilds lost ConsumeQueues and IndexFiles from the CommitLog', a
     );
   });
   assert.ok(readdirSync(join(root, 'consumequeue', 'TopicTest')).length === 2);
+});
+
+test('recovery with CRC checking truncates from a record whose body was corrupted with its lengths intact', async (t) => {
+  const root = tempDir(t, 'rmq-recovery-');
+  const written = await withStore(root, (s) => fill(s, 40));
+  const bad = written[20] as { offset: number; size: number };
+  const last = written.at(-1) as { offset: number; size: number };
+  assert.equal(
+    segmentPath(root, bad.offset),
+    segmentPath(root, last.offset),
+    'the truncation point lies inside the segment, with valid records after it',
+  );
+  // A bit flip in the body leaves magic code, sizes and offsets valid: only the CRC can tell.
+  const fd = openSync(segmentPath(root, bad.offset), 'r+');
+  const record = Buffer.alloc(bad.size);
+  readSync(fd, record, 0, bad.size, bad.offset % 65536);
+  const original = decodeRecord(record, 0, true);
+  assert.equal(original.body.toString().split('-')[0], 'm20');
+  const bodyAt = recordLayout(original.sysFlag).body + 10;
+  record[bodyAt] = (record[bodyAt] as number) ^ 0x01;
+  writeSync(fd, record, bodyAt, 1, (bad.offset % 65536) + bodyAt);
+  closeSync(fd);
+  assert.ok(checkRecord(record, 0, record.length, false).ok, 'only the body CRC is wrong');
+  markCrashed(root);
+  await withStore(root, async (store) => {
+    assert.equal(store.config.checkCRCOnRecover, true, 'recovery verifies body CRCs by default');
+    const report = store.recoveryReport;
+    assert.equal(report?.mode, 'crash');
+    assert.equal(
+      report?.endOffset,
+      bad.offset,
+      'the CommitLog ends where the corrupted record began',
+    );
+    assert.match(report?.stopReason ?? '', /body CRC mismatch/);
+    assert.equal(store.getMaxPhyOffset(), bad.offset);
+    assert.equal(store.lookMessageByOffset(bad.offset), undefined);
+    assert.equal(
+      store.lookMessageByOffset((written[30] as { offset: number }).offset),
+      undefined,
+      'a valid record after the corrupted one is cut off with it',
+    );
+    // m20 was queue 0's 11th message; m0..m19 alternate between the two queues.
+    assert.equal(store.getMaxOffsetInQueue('TopicTest', 0), 10);
+    assert.equal(store.getMaxOffsetInQueue('TopicTest', 1), 10);
+    assert.deepEqual(
+      bodies(store, 0),
+      Array.from({ length: 10 }, (_v, i) => `m${2 * i}`),
+    );
+    assert.deepEqual(
+      bodies(store, 1),
+      Array.from({ length: 10 }, (_v, i) => `m${2 * i + 1}`),
+    );
+    for (let i = 0; i < 40; i++) {
+      const found = store.queryMessage('TopicTest', `m${i}`, 10, 0, Date.now()).messages;
+      assert.equal(found.length, i < 20 ? 1 : 0, `index entries for m${i}`);
+    }
+    // Lookups above would also miss an entry left pointing past the end; the index's own end cannot.
+    assert.equal(
+      store.queryMessage('TopicTest', 'm0', 1, 0, Date.now()).indexLastUpdatePhyoffset,
+      (written[19] as { offset: number }).offset,
+      'the index ends at the last record before the corrupted one',
+    );
+    const r = await store.putMessage(makeMessage({ body: 'after-crc', queueId: 0, keys: 'm20' }));
+    assert.equal(r.appendResult?.wroteOffset, bad.offset);
+    assert.equal(r.appendResult?.logicsOffset, 10);
+  });
 });
