@@ -784,6 +784,11 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
     return this.flushService.flushedOffset;
   }
 
+  /** Resolves once the spare segment being prepared in the background (if any) is ready. */
+  async spareSegmentSettled(): Promise<void> {
+    await this.allocator?.settled();
+  }
+
   /** fdatasync calls on the CommitLog so far (group commit makes this far below the append count). */
   get commitLogSyncCount(): number {
     return this.flushService.fdatasyncCount;

@@ -80,6 +80,11 @@ export class SegmentAllocator {
     if (!complete) throw new Error('stopped before the spare was complete');
   }
 
+  /** Resolves once the spare on its way (if any) is ready or has failed. */
+  async settled(): Promise<void> {
+    await this.preparing;
+  }
+
   /** Stops preparing and removes any spare. */
   async shutdown(): Promise<void> {
     this.stopped = true;

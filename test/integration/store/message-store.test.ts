@@ -397,8 +397,14 @@ test('SYNC_FLUSH rolls onto zero-filled spare segments prepared in the backgroun
   const { store: again } = await openStore(t, { flushDiskType: 'SYNC_FLUSH' }, root);
   assert.ok(!readdirSync(join(root, 'commitlog')).some((n) => n.endsWith('.warming')));
   let warmRolls = 0;
+  let next = 0;
   for (let i = 0; i < 400; i++) {
-    const r = await again.putMessage(makeMessage({ body: Buffer.alloc(900, i & 0xff) }));
+    const msg = makeMessage({ body: Buffer.alloc(900, i & 0xff) });
+    // Before an append that rolls, let the background spare finish: the roll must find it ready
+    // (a slow disk would otherwise roll onto a sparse segment, which is correct but not tested here).
+    if ((next % 65536) + 2048 > 65536) await again.spareSegmentSettled();
+    const r = await again.putMessage(msg);
+    next = (r.appendResult?.wroteOffset ?? 0) + (r.appendResult?.wroteBytes ?? 0);
     assert.equal(r.status, PutMessageStatus.PUT_OK);
     if ((r.appendResult?.wroteOffset ?? 0) % 65536 === 0) warmRolls++;
   }
