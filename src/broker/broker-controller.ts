@@ -3,8 +3,6 @@ import { encodeSocketAddress } from '../common/message/socket-address.ts';
 import { newTopicConfig } from '../common/protocol-data/route-data.ts';
 import { PermName } from '../common/constants/perm-name.ts';
 import { SystemTopic } from '../common/constants/topic-validator.ts';
-import { createRequest } from '../remoting/protocol/remoting-command.ts';
-import { RequestCode } from '../remoting/protocol/request-code.ts';
 import { RemotingServer } from '../remoting/transport/remoting-server.ts';
 import { RemotingClient } from '../remoting/transport/remoting-client.ts';
 import { MessageStore, type StoreLock } from '../store/message-store.ts';
@@ -235,11 +233,7 @@ export class BrokerController {
   private notifyConsumerIdsChanged(group: string): void {
     const info = this.internals.consumers.get(group);
     if (!info || this.internals.groups.get(group)?.notifyConsumerIdsChangedEnable === false) return;
-    for (const conn of info.channels.keys()) {
-      conn.oneway(
-        createRequest(RequestCode.NOTIFY_CONSUMER_IDS_CHANGED, 0, { consumerGroup: group }),
-      );
-    }
+    for (const conn of info.channels.keys()) conn.notifyConsumerIdsChanged(group);
   }
 
   async shutdown(): Promise<void> {

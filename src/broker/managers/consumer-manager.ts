@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { RemotingConnection } from '../../remoting/transport/remoting-connection.ts';
+import type { ClientConnection } from './client-connection.ts';
 import type { ConsumerData, SubscriptionData } from '../../common/protocol-data/heartbeat-data.ts';
 
 export interface ClientChannel {
   clientId: string;
-  connection: RemotingConnection;
+  connection: ClientConnection;
   language: string;
   version: number;
   lastUpdate: number;
@@ -15,7 +15,7 @@ export interface ConsumerGroupInfo {
   consumeType: string;
   messageModel: string;
   consumeFromWhere: string;
-  channels: Map<RemotingConnection, ClientChannel>;
+  channels: Map<ClientConnection, ClientChannel>;
   subscriptions: Map<string, SubscriptionData>;
   lastUpdate: number;
 }
@@ -83,7 +83,7 @@ export class ConsumerManager {
     }
   }
 
-  private removeConnection(connection: RemotingConnection, reason: string): void {
+  private removeConnection(connection: ClientConnection, reason: string): void {
     for (const [group, info] of this.groups) {
       const ch = info.channels.get(connection);
       if (!ch) continue;
@@ -116,9 +116,17 @@ export class ConsumerManager {
     return this.groups.get(group);
   }
 
+  /**
+   * The ids a Remoting consumer divides the group's queues among. gRPC consumers are left out:
+   * they consume message by message (POP) and take no queue, so counting them would starve queues.
+   */
   clientIds(group: string): string[] {
     const info = this.groups.get(group);
-    return info ? [...new Set([...info.channels.values()].map((c) => c.clientId))] : [];
+    if (!info) return [];
+    const remoting = [...info.channels.values()].filter(
+      (c) => c.connection.protocol === 'remoting',
+    );
+    return [...new Set(remoting.map((c) => c.clientId))];
   }
 
   groupNames(): string[] {

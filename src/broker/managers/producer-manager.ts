@@ -1,9 +1,9 @@
-import type { RemotingConnection } from '../../remoting/transport/remoting-connection.ts';
+import type { ClientConnection } from './client-connection.ts';
 import type { ClientChannel } from './consumer-manager.ts';
 
 /** Live producers per group, for connection lists and (later) transaction check-backs. */
 export class ProducerManager {
-  private readonly groups = new Map<string, Map<RemotingConnection, ClientChannel>>();
+  private readonly groups = new Map<string, Map<ClientConnection, ClientChannel>>();
 
   register(group: string, channel: ClientChannel): void {
     let channels = this.groups.get(group);

@@ -1,7 +1,9 @@
 import type { HeartbeatData } from '../../common/protocol-data/heartbeat-data.ts';
 import { retryTopic } from '../../common/constants/topic-validator.ts';
 import { ResponseCode } from '../../remoting/protocol/response-code.ts';
-import type { RemotingConnection } from '../../remoting/transport/remoting-connection.ts';
+import type { ClientConnection } from '../managers/client-connection.ts';
+
+export type { ClientConnection, TransactionCheck } from '../managers/client-connection.ts';
 import type { CoreDeps } from './core-deps.ts';
 import type { MessageFilters } from './message-filters.ts';
 import { fail, type Outcome } from './outcome.ts';
@@ -16,7 +18,7 @@ export class ClientOperations {
   /** Registers producers and consumers of a heartbeat; creates groups and retry topics they need. */
   heartbeat(
     data: HeartbeatData,
-    connection: RemotingConnection,
+    connection: ClientConnection,
     language: string,
     version: number,
   ): Outcome {

@@ -379,16 +379,6 @@ export class SendOperations {
     return code === ResponseCode.SUCCESS ? { code } : fail(code, result.remark ?? result.status);
   }
 
-  /**
-   * Where a half message the broker cannot resolve goes when no Remoting producer of its group is
-   * connected (the gRPC endpoint asks its clients over Telemetry).
-   */
-  onOrphanedTransaction(
-    listener: (topic: string, half: Buffer, transactionId: string) => void,
-  ): void {
-    this.d.transactions.orphanListener = listener;
-  }
-
   /** END_TRANSACTION / EndTransaction: commit, rollback or leave unknown a half message. */
   async endTransaction(
     commitLogOffset: number,

@@ -1,8 +1,4 @@
-import {
-  createRequest,
-  createResponse,
-  jsonResponse,
-} from '../../remoting/protocol/remoting-command.ts';
+import { createResponse, jsonResponse } from '../../remoting/protocol/remoting-command.ts';
 import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import { ResponseCode } from '../../remoting/protocol/response-code.ts';
 import { ExtFields, HeaderFieldError } from '../../remoting/protocol/headers/ext-fields.ts';
@@ -146,15 +142,8 @@ export function registerAdminBrokerProcessor(server: RemotingServer, ops: Broker
           offset: q.offset,
         })),
       );
-    if (r.notify.length > 0) {
-      const notice = createRequest(
-        RequestCode.RESET_CONSUMER_CLIENT_OFFSET,
-        0,
-        { topic, group, timestamp: String(timestamp), isForce: String(force) },
-        body(r.queues.filter((q) => q.changed)),
-      );
-      for (const c of r.notify) c.connection.oneway(notice);
-    }
+    const moved = r.queues.filter((q) => q.changed);
+    for (const c of r.notify) c.connection.notifyOffsetReset(group, topic, timestamp, force, moved);
     return createResponse(req, ResponseCode.SUCCESS, undefined, undefined, body(r.queues));
   });
 

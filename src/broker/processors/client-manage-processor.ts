@@ -5,13 +5,15 @@ import type { RemotingServer } from '../../remoting/transport/remoting-server.ts
 import type { HeartbeatData } from '../../common/protocol-data/heartbeat-data.ts';
 import type { BrokerOperations } from '../operations/broker-operations.ts';
 import { parseJsonBody } from './json-body.ts';
+import { remotingClientConnections } from './remoting-client-connection.ts';
 
 /** HEART_BEAT, UNREGISTER_CLIENT and GET_CONSUMER_LIST_BY_GROUP. */
 export function registerClientManageProcessor(server: RemotingServer, ops: BrokerOperations): void {
+  const clientOf = remotingClientConnections(ops.limits.brokerName);
   server.registerProcessor(RequestCode.HEART_BEAT, (req, conn) => {
     const parsed = parseJsonBody<HeartbeatData>(req, 'heartbeat body');
     if ('error' in parsed) return parsed.error;
-    const r = ops.clients.heartbeat(parsed.value, conn, req.language, req.version);
+    const r = ops.clients.heartbeat(parsed.value, clientOf(conn), req.language, req.version);
     return createResponse(req, r.code, r.remark);
   });
 

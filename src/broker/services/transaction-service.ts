@@ -8,8 +8,6 @@ import { createOffsetMessageId } from '../../common/message/message-id.ts';
 import { SystemTopic } from '../../common/constants/topic-validator.ts';
 import { MessageSysFlag } from '../../common/constants/message-sys-flag.ts';
 import { parkInSystemTopic, restoreForAppend } from '../stored-message.ts';
-import { createRequest } from '../../remoting/protocol/remoting-command.ts';
-import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import { PutMessageStatus, type PutMessageResult } from '../../store/api.ts';
 import type { MessageStore } from '../../store/message-store.ts';
 import type { ProducerManager } from '../managers/producer-manager.ts';
@@ -146,13 +144,6 @@ export class TransactionService {
     });
   }
 
-  /**
-   * Asked when a half message needs a check and no Remoting producer of its group is connected
-   * (the gRPC endpoint sends RecoverOrphanedTransactionCommand): real topic, the half message as
-   * stored, and its transaction id (the offset message id EndTransaction names it by).
-   */
-  orphanListener: ((topic: string, half: Buffer, transactionId: string) => void) | undefined;
-
   /** One check-back pass over unresolved half messages older than transactionTimeOut. */
   async check(now = Date.now()): Promise<void> {
     let offset = Math.max(this.scanFrom, this.store.getMinOffsetInQueue(SystemTopic.TRANS_HALF, 0));
@@ -197,32 +188,16 @@ export class TransactionService {
         const group = half.properties.get(MessageConst.PROPERTY_PRODUCER_GROUP) ?? '';
         const stored = this.store.lookMessageByOffset(append.wroteOffset);
         const channel = this.producers.channels(group)[0];
-        if (!channel) {
-          // No Remoting producer of the group: a gRPC producer of the topic may answer; if
-          // nobody does, the next pass asks again.
-          if (stored)
-            this.orphanListener?.(
-              half.properties.get(MessageConst.PROPERTY_REAL_TOPIC) ?? '',
-              stored,
-              createOffsetMessageId(this.storeHost(), append.wroteOffset),
-            );
-          continue;
-        }
-        channel.connection.oneway(
-          createRequest(
-            RequestCode.CHECK_TRANSACTION_STATE,
-            0,
-            {
-              tranStateTableOffset: String(append.logicsOffset),
-              commitLogOffset: String(append.wroteOffset),
-              msgId: half.properties.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX) ?? '',
-              transactionId:
-                half.properties.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX) ?? '',
-              offsetMsgId: createOffsetMessageId(this.storeHost(), append.wroteOffset),
-            },
-            stored,
-          ),
-        );
+        // No producer of the group is connected: the next pass asks again.
+        if (!channel || !stored) continue;
+        channel.connection.checkTransactionState({
+          half: stored,
+          realTopic: half.properties.get(MessageConst.PROPERTY_REAL_TOPIC) ?? '',
+          commitLogOffset: append.wroteOffset,
+          tranStateTableOffset: append.logicsOffset,
+          msgId: half.properties.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX) ?? '',
+          offsetMsgId: createOffsetMessageId(this.storeHost(), append.wroteOffset),
+        });
       }
       offset = got.nextBeginOffset;
     }

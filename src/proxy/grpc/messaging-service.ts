@@ -49,6 +49,8 @@ interface Ctx {
   clientId: string;
   namespace: string;
   peerHost: string;
+  /** host:port of the client. */
+  peer: string;
 }
 
 const MESSAGE_TYPES = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'] as const;
@@ -71,12 +73,6 @@ export function messagingService(o: MessagingServiceOptions): {
   const brokerName = limits.brokerName;
   const telemetry = new TelemetrySessions(ops, logger);
 
-  ops.send.onOrphanedTransaction((topic, half, transactionId) => {
-    const m = decodeRecord(half);
-    const message = toV2Message(m, { namespace: '', topic });
-    telemetry.recoverOrphanedTransaction(topic, message, transactionId);
-  });
-
   const ctxOf = (call: { metadata: { get(k: string): unknown[] }; getPeer(): string }): Ctx => {
     const first = (k: string): string => {
       const v = call.metadata.get(k)[0];
@@ -88,6 +84,7 @@ export function messagingService(o: MessagingServiceOptions): {
       clientId: first('x-mq-client-id'),
       namespace: first('x-mq-namespace'),
       peerHost: host,
+      peer: peer.replace(/^ipv[46]:/, ''),
     };
   };
 
@@ -162,7 +159,10 @@ export function messagingService(o: MessagingServiceOptions): {
       return { status: OK, messageQueues: queues };
     }),
 
-    Heartbeat: unary(() => ({ status: OK })),
+    Heartbeat: unary((_req, ctx) => {
+      const r = telemetry.heartbeat(ctx.clientId);
+      return { status: r.code === ResponseCode.SUCCESS ? OK : statusOf(r) };
+    }),
 
     NotifyClientTermination: unary((_req, ctx) => {
       telemetry.close(ctx.clientId);
@@ -171,7 +171,7 @@ export function messagingService(o: MessagingServiceOptions): {
 
     Telemetry: (stream: ServerDuplexStream<Req, Res>) => {
       const ctx = ctxOf(stream);
-      telemetry.serve(stream, ctx.clientId, ctx.namespace);
+      telemetry.serve(stream, ctx.clientId, ctx.namespace, ctx.peer);
     },
 
     SendMessage: unary(async (req, ctx) => {

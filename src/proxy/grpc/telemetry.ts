@@ -1,6 +1,8 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { BrokerOperations } from '../../broker/operations/broker-operations.ts';
+import type { HeartbeatData } from '../../common/protocol-data/heartbeat-data.ts';
+import { GrpcClientConnection } from './grpc-client-connection.ts';
 import {
   fromMillis,
   toMillis,
@@ -8,7 +10,7 @@ import {
   type ProtoTime,
   type V2Resource,
 } from './message-mapping.ts';
-import { Code, OK, status } from './grpc-status.ts';
+import { Code, OK, status, statusOf } from './grpc-status.ts';
 
 type Command = Record<string, unknown> & {
   settings?: Settings;
@@ -22,12 +24,12 @@ interface Settings {
   publishing?: { topics?: V2Resource[]; maxBodySize?: number; validateMessageType?: boolean };
   subscription?: {
     group?: V2Resource;
-    subscriptions?: unknown[];
+    subscriptions?: { topic?: V2Resource; expression?: { type?: string; expression?: string } }[];
     fifo?: boolean;
     receiveBatchSize?: number;
     longPollingTimeout?: ProtoTime;
   };
-  userAgent?: unknown;
+  userAgent?: { language?: string; version?: string };
   pubSub?: string;
   [key: string]: unknown;
 }
@@ -39,6 +41,12 @@ interface Session {
   stream: ServerDuplexStream<Command, Command>;
   /** Topics the client publishes to (broker names, namespace applied). */
   topics: Set<string>;
+  /** The consumer group (namespace applied), for consumers. */
+  group: string | undefined;
+  settings: Settings;
+  namespace: string;
+  /** How the broker core knows this client: registered in its producer and consumer tables. */
+  connection: GrpcClientConnection;
 }
 
 const RESEND_SETTINGS_MS = 1000;
@@ -46,7 +54,9 @@ const RESEND_SETTINGS_MS = 1000;
 /**
  * Telemetry streams (one per client and endpoint): Settings in, Settings out with the values
  * the server decides (producer back-off and body limit, push consumers' batch, polling and
- * FIFO), kept open for the client's life; the way back for orphaned-transaction checks.
+ * FIFO), kept open for the client's life. Each session registers its client with the broker core
+ * as Remoting heartbeats do (producers under their topics, gRPC having no producer group;
+ * consumers under their group), so connection lists and transaction check-backs see it.
  */
 export class TelemetrySessions {
   private readonly ops: BrokerOperations;
@@ -59,7 +69,12 @@ export class TelemetrySessions {
   }
 
   /** Serves one Telemetry call until the client ends it. */
-  serve(stream: ServerDuplexStream<Command, Command>, clientId: string, namespace: string): void {
+  serve(
+    stream: ServerDuplexStream<Command, Command>,
+    clientId: string,
+    namespace: string,
+    peer: string,
+  ): void {
     let session: Session | undefined;
     let resend: NodeJS.Timeout | undefined;
     stream.on('data', (cmd: Command) => {
@@ -71,6 +86,7 @@ export class TelemetrySessions {
         return;
       }
       const settings = cmd.settings;
+      const previous = this.sessions.get(clientId);
       session = {
         clientId,
         clientType: settings.clientType ?? 'CLIENT_TYPE_UNSPECIFIED',
@@ -78,9 +94,22 @@ export class TelemetrySessions {
         topics: new Set(
           (settings.publishing?.topics ?? []).map((t) => wrapNamespace(namespace, t.name)),
         ),
+        group: settings.subscription?.group?.name
+          ? wrapNamespace(namespace, settings.subscription.group.name)
+          : undefined,
+        settings,
+        namespace,
+        connection:
+          previous?.stream === stream
+            ? previous.connection
+            : new GrpcClientConnection(stream, peer),
       };
       this.sessions.set(clientId, session);
-      const reply = { status: OK, settings: this.answer(settings, namespace) };
+      const registered = this.register(session);
+      const reply = {
+        status: registered.code === 0 ? OK : statusOf(registered),
+        settings: this.answer(settings, namespace),
+      };
       stream.write(reply);
       // The Node client can miss the first reply while it is still fetching routes (its startup
       // then waits for the 5-minute re-sync); the same answer once more a second later is harmless.
@@ -93,6 +122,7 @@ export class TelemetrySessions {
       if (resend) clearTimeout(resend);
       if (session && this.sessions.get(session.clientId) === session)
         this.sessions.delete(session.clientId);
+      session?.connection.markClosed();
     };
     stream.on('end', () => {
       close();
@@ -136,30 +166,53 @@ export class TelemetrySessions {
     return out;
   }
 
+  /** Registers a session's producer topics and consumer group with the core (as a heartbeat). */
+  private register(session: Session): { code: number; remark?: string } {
+    const data: HeartbeatData = { clientID: session.clientId };
+    if (session.clientType === 'PRODUCER')
+      data.producerDataSet = [...session.topics].map((groupName) => ({ groupName }));
+    else if (session.group) {
+      data.consumerDataSet = [
+        {
+          groupName: session.group,
+          consumeType:
+            session.clientType === 'PUSH_CONSUMER' ? 'CONSUME_PASSIVELY' : 'CONSUME_ACTIVELY',
+          messageModel: 'CLUSTERING',
+          consumeFromWhere: 'CONSUME_FROM_LAST_OFFSET',
+          subscriptionDataSet: (session.settings.subscription?.subscriptions ?? []).map((e) => ({
+            topic: wrapNamespace(session.namespace, e.topic?.name ?? ''),
+            subString: e.expression?.expression || '*',
+            expressionType: e.expression?.type === 'SQL' ? 'SQL92' : 'TAG',
+          })),
+        },
+      ];
+    }
+    const language = session.settings.userAgent?.language ?? 'UNKNOWN';
+    return this.ops.clients.heartbeat(data, session.connection, language, 0);
+  }
+
+  /** Heartbeat: the client is alive; its registration is refreshed as a Remoting heartbeat would. */
+  heartbeat(clientId: string): { code: number; remark?: string } {
+    const session = this.sessions.get(clientId);
+    return session ? this.register(session) : { code: 0 };
+  }
+
   /** SendMessage tells which client publishes to which topic (Settings may predate the topic). */
   notePublisher(clientId: string, topic: string): void {
-    this.sessions.get(clientId)?.topics.add(topic);
+    const session = this.sessions.get(clientId);
+    if (!session || session.topics.has(topic)) return;
+    session.topics.add(topic);
+    if (session.clientType === 'PRODUCER') this.register(session);
   }
 
-  /** A half message needs its outcome: ask a producer of its topic. */
-  recoverOrphanedTransaction(topic: string, message: unknown, transactionId: string): boolean {
-    for (const s of this.sessions.values()) {
-      if (s.clientType !== 'PRODUCER' || !s.topics.has(topic)) continue;
-      s.stream.write({
-        status: OK,
-        recoverOrphanedTransactionCommand: { message, transactionId },
-      });
-      this.logger.debug(
-        { clientId: s.clientId, topic, transactionId },
-        'Orphaned transaction check sent',
-      );
-      return true;
-    }
-    return false;
-  }
-
+  /** NotifyClientTermination: the client leaves its groups now rather than at expiry. */
   close(clientId: string): void {
+    const session = this.sessions.get(clientId);
+    if (!session) return;
     this.sessions.delete(clientId);
+    for (const topic of session.topics) this.ops.clients.unregister(clientId, topic);
+    if (session.group) this.ops.clients.unregister(clientId, undefined, session.group);
+    session.connection.markClosed();
   }
 
   shutdown(): void {

@@ -1,0 +1,44 @@
+/** What a transaction check-back asks a producer about one half message. */
+export interface TransactionCheck {
+  /** The half message as stored (re-appended with its check count). */
+  half: Buffer;
+  /** The topic the message goes to once committed. */
+  realTopic: string;
+  commitLogOffset: number;
+  tranStateTableOffset: number;
+  /** The producer's message id (UNIQ_KEY). */
+  msgId: string;
+  /** The offset message id: what a gRPC EndTransaction names the transaction by. */
+  offsetMsgId: string;
+}
+
+/** A queue whose offset an admin reset moved. */
+export interface ResetQueue {
+  queueId: number;
+  offset: number;
+}
+
+/**
+ * A client's connection as the broker core sees it, whichever protocol it speaks: the managers
+ * register producers and consumers by it, and the core reaches clients only through it.
+ */
+export interface ClientConnection {
+  readonly protocol: 'remoting' | 'grpc';
+  /** host:port of the client. */
+  readonly remoteAddress: string;
+  /** Calls `listener` once the connection closes; returns a function that unregisters it. */
+  onClosed(listener: () => void): () => void;
+  close(): void;
+  /** The consumer group's membership changed: a Remoting consumer rebalances now. */
+  notifyConsumerIdsChanged(group: string): void;
+  /** An admin reset moved the group's offsets on a topic: a consumer continues from there. */
+  notifyOffsetReset(
+    group: string,
+    topic: string,
+    timestamp: number,
+    force: boolean,
+    queues: readonly ResetQueue[],
+  ): void;
+  /** A half message needs its producer's verdict (answered with an end-transaction request). */
+  checkTransactionState(check: TransactionCheck): void;
+}

@@ -1,0 +1,92 @@
+import { encodeResetOffsetBody } from '../../common/protocol-data/reset-offset-body.ts';
+import { createRequest } from '../../remoting/protocol/remoting-command.ts';
+import { RequestCode } from '../../remoting/protocol/request-code.ts';
+import type { RemotingConnection } from '../../remoting/transport/remoting-connection.ts';
+import type {
+  ClientConnection,
+  ResetQueue,
+  TransactionCheck,
+} from '../managers/client-connection.ts';
+
+/** A Remoting client's connection as the core sees it: its notices are one-way requests. */
+class RemotingClientConnection implements ClientConnection {
+  readonly protocol = 'remoting';
+
+  constructor(
+    private readonly conn: RemotingConnection,
+    private readonly brokerName: string,
+  ) {}
+
+  get remoteAddress(): string {
+    return this.conn.remoteAddress;
+  }
+
+  onClosed(listener: () => void): () => void {
+    return this.conn.onClosed(listener);
+  }
+
+  close(): void {
+    this.conn.close();
+  }
+
+  notifyConsumerIdsChanged(group: string): void {
+    this.conn.oneway(
+      createRequest(RequestCode.NOTIFY_CONSUMER_IDS_CHANGED, 0, { consumerGroup: group }),
+    );
+  }
+
+  notifyOffsetReset(
+    group: string,
+    topic: string,
+    timestamp: number,
+    force: boolean,
+    queues: readonly ResetQueue[],
+  ): void {
+    const body = encodeResetOffsetBody(
+      queues.map((q) => ({
+        messageQueue: { topic, brokerName: this.brokerName, queueId: q.queueId },
+        offset: q.offset,
+      })),
+    );
+    this.conn.oneway(
+      createRequest(
+        RequestCode.RESET_CONSUMER_CLIENT_OFFSET,
+        0,
+        { topic, group, timestamp: String(timestamp), isForce: String(force) },
+        body,
+      ),
+    );
+  }
+
+  checkTransactionState(check: TransactionCheck): void {
+    this.conn.oneway(
+      createRequest(
+        RequestCode.CHECK_TRANSACTION_STATE,
+        0,
+        {
+          tranStateTableOffset: String(check.tranStateTableOffset),
+          commitLogOffset: String(check.commitLogOffset),
+          msgId: check.msgId,
+          transactionId: check.msgId,
+          offsetMsgId: check.offsetMsgId,
+        },
+        check.half,
+      ),
+    );
+  }
+}
+
+/** One ClientConnection per Remoting connection (the managers key clients by it). */
+export function remotingClientConnections(
+  brokerName: string,
+): (conn: RemotingConnection) => ClientConnection {
+  const wrapped = new WeakMap<RemotingConnection, ClientConnection>();
+  return (conn) => {
+    let c = wrapped.get(conn);
+    if (!c) {
+      c = new RemotingClientConnection(conn, brokerName);
+      wrapped.set(conn, c);
+    }
+    return c;
+  };
+}
