@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { waitUntil } from '../../helpers/wait-for.ts';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { MQBrokerError, MQClientError, type MessageQueue } from '../../../src/cl
 import { BrokerController } from '../../../src/broker/broker-controller.ts';
 import { resolveBrokerConfigs } from '../../../src/broker/broker-config.ts';
 import { sdkClient, started } from '../../helpers/sdk.ts';
-import { startCluster, uniqueName } from '../../helpers/start-cluster.ts';
+import { startCluster, uniqueName, type TestCluster } from '../../helpers/start-cluster.ts';
 
 const client = sdkClient;
 
@@ -144,8 +144,17 @@ test('the pull consumer maps pull statuses, long-polls, and stores the group off
   assert.equal(await consumer.fetchConsumeOffset(q), 2);
 });
 
-test('a send refused by one broker is retried on another', async (t) => {
-  const cluster = await startCluster(t);
+/**
+ * A second broker, broker-b, whose route offers `topic` with `queues` writable queues while the
+ * broker itself refuses writes to it (NO_PERMISSION, a retriable refusal): its topic config turns
+ * read-only after the name server has the writable route, and nothing registers it again.
+ */
+async function refusingBroker(
+  t: TestContext,
+  cluster: TestCluster,
+  topic: string,
+  queues: number,
+): Promise<BrokerController> {
   const root = mkdtempSync(join(tmpdir(), 'rmq-second-'));
   const { broker, store } = resolveBrokerConfigs([
     {
@@ -166,36 +175,50 @@ test('a send refused by one broker is retried on another', async (t) => {
     await second.shutdown();
     rmSync(root, { recursive: true, force: true });
   });
-  const topic = uniqueName('SdkRetry');
-  await cluster.createTopic(topic, 2);
-  // broker-b offers the topic in its route but refuses writes to it.
-  second.operations.admin.createTopic({
+  const config = {
     topicName: topic,
-    readQueueNums: 2,
-    writeQueueNums: 2,
+    readQueueNums: queues,
+    writeQueueNums: queues,
     perm: 6,
-    topicFilterType: 'SINGLE_TAG',
+    topicFilterType: 'SINGLE_TAG' as const,
     topicSysFlag: 0,
     order: false,
     attributes: {},
-  });
+  };
+  second.operations.admin.createTopic(config);
   await waitUntil(
-    () => (cluster.namesrv.routes.pickupTopicRouteData(topic)?.brokerDatas.length ?? 0) >= 2,
+    () =>
+      cluster.namesrv.routes
+        .pickupTopicRouteData(topic)
+        ?.brokerDatas.some((b) => b.brokerName === 'broker-b') ?? false,
     3000,
-    '(cluster.namesrv.routes.pickupTopicRouteData(topic)?.brokerDatas.length ?? 0) >= 2',
+    `the name server routes ${topic} to broker-b`,
   );
-  second.internals.topics.put({
-    ...(second.internals.topics.get(topic) ?? {
-      topicName: topic,
-      readQueueNums: 2,
-      writeQueueNums: 2,
-      topicFilterType: 'SINGLE_TAG',
-      topicSysFlag: 0,
-      order: false,
-      attributes: {},
-    }),
-    perm: 4,
-  });
+  second.internals.topics.put({ ...config, perm: 4 });
+  return second;
+}
+
+/** Counts the send requests a broker handles (each one still handled as before). */
+function countSends(broker: BrokerController): { readonly count: number } {
+  const send = broker.operations.send;
+  const real = send.sendMessage.bind(send);
+  let count = 0;
+  send.sendMessage = (input) => {
+    count++;
+    return real(input);
+  };
+  return {
+    get count() {
+      return count;
+    },
+  };
+}
+
+test('a send refused by one broker is retried on another', async (t) => {
+  const cluster = await startCluster(t);
+  const topic = uniqueName('SdkRetry');
+  await cluster.createTopic(topic, 2);
+  await refusingBroker(t, cluster, topic, 2);
   const c = client(t, cluster);
   const producer = await started(t, c.createProducer({ producerGroup: uniqueName('PID') }));
   const brokers = new Set<string>();
@@ -205,6 +228,32 @@ test('a send refused by one broker is retried on another', async (t) => {
     brokers.add(r.messageQueue.brokerName);
   }
   assert.deepEqual([...brokers], ['broker-a']);
+});
+
+test('a retry after a refusal goes to another broker even when the next queue in turn is on the refusing one', async (t) => {
+  const cluster = await startCluster(t);
+  const topic = uniqueName('SdkRetryOther');
+  // Queues in send order: broker-a/0, broker-b/0, broker-b/1. After broker-b/0 refuses, plain
+  // round-robin would try broker-b/1 next.
+  await cluster.createTopic(topic, 1);
+  const second = await refusingBroker(t, cluster, topic, 2);
+  const onA = countSends(cluster.broker);
+  const onB = countSends(second);
+  const c = client(t, cluster);
+  const producer = await started(t, c.createProducer({ producerGroup: uniqueName('PID') }));
+  let retried = 0;
+  for (let i = 0; i < 6; i++) {
+    const [a0, b0] = [onA.count, onB.count];
+    const r = await producer.send({ topic, body: `r${i}` });
+    const [triedA, triedB] = [onA.count - a0, onB.count - b0];
+    assert.equal(r.sendStatus, 'SEND_OK');
+    assert.equal(r.messageQueue.brokerName, 'broker-a');
+    assert.ok(triedB <= 1, `send ${i} tried the refusing broker ${triedB} times`);
+    assert.equal(triedA, 1, `send ${i} reached broker-a ${triedA} times`);
+    if (triedB === 1) retried++;
+  }
+  // Each send that met broker-b first succeeded on its first retry (two attempts, one per broker).
+  assert.ok(retried >= 1, 'no send met the refusing broker first');
 });
 
 test('the client reports connections to servers going up and down', async (t) => {
