@@ -10,6 +10,7 @@ import { BrokerController } from '../../../src/broker/broker-controller.ts';
 import { resolveBrokerConfigs } from '../../../src/broker/broker-config.ts';
 import { sdkClient, started } from '../../helpers/sdk.ts';
 import { startCluster, uniqueName, type TestCluster } from '../../helpers/start-cluster.ts';
+import { rocketmqHashIndex } from '../../helpers/rocketmq-hash.ts';
 
 const client = sdkClient;
 
@@ -86,6 +87,26 @@ test('the SDK compresses large bodies, keeps a sharding key on one queue and sen
     }
   }
   assert.ok(seen, 'the one-way message arrived');
+});
+
+test('sends with distinct sharding keys land on the queues the hash of each key picks', async (t) => {
+  const cluster = await startCluster(t);
+  const c = client(t, cluster);
+  const producer = await started(t, c.createProducer({ producerGroup: uniqueName('PID') }));
+  const topic = uniqueName('SdkSharding');
+  await cluster.createTopic(topic, 8);
+  const used = new Set<number>();
+  for (let i = 0; i < 16; i++) {
+    const shardingKey = `order-${i * 7919}`;
+    const r = await producer.send({ topic, body: shardingKey, shardingKey });
+    assert.equal(
+      r.messageQueue.queueId,
+      rocketmqHashIndex(shardingKey, 8),
+      `queue of sharding key ${shardingKey}`,
+    );
+    used.add(r.messageQueue.queueId);
+  }
+  assert.ok(used.size > 1, `16 keys all went to queue ${[...used].join(',')}`);
 });
 
 test('the SDK reports typed errors: broker refusals, client-side limits, not started, aborted', async (t) => {
