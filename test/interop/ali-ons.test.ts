@@ -36,6 +36,8 @@ interface OnsProducer extends OnsEmitter {
 }
 interface OnsConsumer extends OnsEmitter {
   ready(): Promise<void>;
+  /** The queues the consumer pulls and consumes now, by queue key (ali-ons' public getter). */
+  readonly processQueueTable: Map<string, { messageQueue: { topic: string; queueId: number } }>;
   subscribe(topic: string, expression: string, handler: (msg: OnsMessage) => Promise<void>): void;
   close(): Promise<void>;
 }
@@ -224,7 +226,25 @@ test('two ali-ons consumers of one group split the queues and together get every
     'consumers.clientIds(group).length >= 2',
   );
   assert.equal(consumers.clientIds(group).length, 2);
-  await new Promise((r) => setTimeout(r, 2500)); // two rebalance periods of the client (its own timer)
+  // Each client rebalances on its own timer: wait until both have taken their share and dropped
+  // the rest (ali-ons consumes only queues in its table), so no queue is consumed by both.
+  const owned = (c: OnsConsumer): number[] =>
+    [...c.processQueueTable.values()]
+      .filter((e) => e.messageQueue.topic === topic)
+      .map((e) => e.messageQueue.queueId);
+  await waitUntil(
+    () => {
+      const [o1, o2] = [owned(c1), owned(c2)];
+      return (
+        o1.length > 0 &&
+        o2.length > 0 &&
+        new Set([...o1, ...o2]).size === 4 &&
+        o1.length + o2.length === 4
+      );
+    },
+    10000,
+    'the two consumers own disjoint shares of the 4 queues',
+  );
   const p = await producer(t, cluster);
   await sendAll(p, topic, total, () => 'T');
   await all.done;
