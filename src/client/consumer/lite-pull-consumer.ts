@@ -37,6 +37,11 @@ export interface LitePullConsumer extends AsyncIterable<MessageView> {
   /** Read exactly these queues (no group rebalancing). */
   assign(queues: readonly MessageQueue[], expression?: string): Promise<void>;
   assignment(): MessageQueue[];
+  /**
+   * Messages buffered per assigned queue (pulled, not yet polled); `flowControlled` while the
+   * queue's pulling is paused because it holds pullThresholdForQueue of them.
+   */
+  queueStats(): { queue: MessageQueue; cachedMessages: number; flowControlled: boolean }[];
   /** Up to pullBatchSize buffered messages; waits up to `timeoutMs` when there are none. */
   poll(timeoutMs?: number, signal?: AbortSignal): Promise<MessageView[]>;
   /** Continue a queue from `offset`; buffered messages of that queue are dropped. */
@@ -54,6 +59,8 @@ interface QueueReader {
   consumedOffset: number;
   committedOffset: number;
   buffered: number;
+  /** Pulling is paused until poll() drains the buffer below the threshold. */
+  flowControlled: boolean;
   generation: number;
   stopped: boolean;
   /** Aborts waiting on the pull in flight (seek, unassign, shutdown); its answer is then dropped. */
@@ -172,6 +179,14 @@ export class DefaultLitePullConsumer implements LitePullConsumer {
     return [...this.readers.values()].map((r) => r.queue);
   }
 
+  queueStats(): ReturnType<LitePullConsumer['queueStats']> {
+    return [...this.readers.values()].map((r) => ({
+      queue: r.queue,
+      cachedMessages: r.buffered,
+      flowControlled: r.flowControlled,
+    }));
+  }
+
   /** Shares subscribed topics' queues with the group (averagely), starting and stopping readers. */
   private rebalance(): Promise<void> {
     if (!this.running || this.subscriptions.size === 0) return Promise.resolve();
@@ -214,6 +229,7 @@ export class DefaultLitePullConsumer implements LitePullConsumer {
       consumedOffset: offset,
       committedOffset: offset,
       buffered: 0,
+      flowControlled: false,
       generation: 0,
       stopped: false,
       interrupt: new AbortController(),
@@ -246,9 +262,11 @@ export class DefaultLitePullConsumer implements LitePullConsumer {
   private async pullLoop(reader: QueueReader): Promise<void> {
     while (this.running && !reader.stopped) {
       if (reader.buffered >= this.o.pullThresholdForQueue) {
+        reader.flowControlled = true;
         await sleep(50); // flow control: wait for poll() to drain this queue
         continue;
       }
+      reader.flowControlled = false;
       const generation = reader.generation;
       try {
         const r = await abortable(

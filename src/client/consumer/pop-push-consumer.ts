@@ -176,7 +176,7 @@ export class PopPushConsumer extends EventEmitter implements PushConsumer {
     return [];
   }
 
-  queueStats(): { queue: MessageQueue; cachedMessages: number; cachedBytes: number }[] {
+  queueStats(): ReturnType<PushConsumer['queueStats']> {
     return [];
   }
 

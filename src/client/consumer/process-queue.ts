@@ -12,6 +12,8 @@ export class ProcessQueue {
   /** Offset after the last message taken. */
   private highest: number;
   dropped = false;
+  /** Pulling is paused: the queue holds its threshold of messages or bytes (flow control). */
+  flowControlled = false;
   /** Orderly mode: the worker consuming this queue one message at a time, while it runs. */
   worker: Promise<void> | undefined;
 

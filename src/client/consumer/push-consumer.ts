@@ -98,8 +98,16 @@ export interface PushConsumer {
   shutdown(): Promise<void>;
   /** Queues this instance consumes now. */
   assignment(): MessageQueue[];
-  /** Messages and body bytes held per queue (taken, not finished): what flow control bounds. */
-  queueStats(): { queue: MessageQueue; cachedMessages: number; cachedBytes: number }[];
+  /**
+   * Messages and body bytes held per queue (taken, not finished): what flow control bounds;
+   * `flowControlled` while the queue's pulling is paused because it holds its threshold.
+   */
+  queueStats(): {
+    queue: MessageQueue;
+    cachedMessages: number;
+    cachedBytes: number;
+    flowControlled: boolean;
+  }[];
   on<E extends keyof PushConsumerEvents>(
     event: E,
     listener: (...args: PushConsumerEvents[E]) => void,
@@ -258,11 +266,12 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
     return [...this.queues.values()].map((q) => q.pq.queue);
   }
 
-  queueStats(): { queue: MessageQueue; cachedMessages: number; cachedBytes: number }[] {
+  queueStats(): ReturnType<PushConsumer['queueStats']> {
     return [...this.queues.values()].map(({ pq }) => ({
       queue: pq.queue,
       cachedMessages: pq.count,
       cachedBytes: pq.sizeBytes,
+      flowControlled: pq.flowControlled,
     }));
   }
 
@@ -446,9 +455,11 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
         pq.count >= this.o.pullThresholdForQueue ||
         pq.sizeBytes >= this.o.pullThresholdSizeForQueue * 1024 * 1024
       ) {
+        pq.flowControlled = true;
         await sleep(50); // flow control: let handlers catch up
         continue;
       }
+      pq.flowControlled = false;
       try {
         const r = await abortable(
           pullOnce(this.client, {

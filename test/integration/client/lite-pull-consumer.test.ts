@@ -136,9 +136,14 @@ test('a lite pull consumer that is not polled buffers no more than its per-queue
   await consumer.start();
   t.after(() => consumer.shutdown());
   await consumer.assign([{ topic, brokerName: 'broker-a', queueId: 0 }]);
-  // No event says "pulling stopped": give unbounded pulling time to show (200 messages would take
-  // a few ms), then check the buffer holds exactly the threshold.
-  await new Promise((r) => setTimeout(r, 500));
+  // Pulling pauses once the queue holds its threshold; unbounded pulling would instead take all
+  // 200 and then wait at the broker, never pausing.
+  await waitUntil(
+    () => consumer.queueStats()[0]?.flowControlled === true,
+    5000,
+    'the queue pauses its pulling for flow control',
+  );
+  assert.equal(consumer.queueStats()[0]?.cachedMessages, 20);
   const first = await consumer.poll(0);
   const second = await consumer.poll(0);
   const third = await consumer.poll(0);

@@ -105,6 +105,7 @@ test('a push consumer commits only up to its lowest unfinished message', async (
   const group = uniqueName('GID');
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
+  t.after(() => release()); // before the consumer's shutdown, which waits for running handlers
   const others = latch(9, 20000, 'the nine other messages');
   const consumer = pushConsumer(t, cluster, { consumerGroup: group });
   consumer.subscribe(topic, '*', async (m) => {
@@ -179,26 +180,24 @@ test('as 1 to 6 consumers join and leave over 8 queues, each queue settles on ex
   const sendSome = async (n: number): Promise<void> => {
     for (let i = 0; i < n; i++) await producer.send({ topic, body: `r${sent++}` });
   };
-  const settled = async (): Promise<void> => {
-    const deadline = Date.now() + 15000;
-    for (;;) {
-      const mine = (m: PushConsumer): number[] =>
-        m
-          .assignment()
-          .filter((q) => q.topic === topic)
-          .map((q) => q.queueId);
-      const owned = members.flatMap(mine);
-      if (
-        owned.length === 8 &&
-        new Set(owned).size === 8 &&
-        members.every((m) => mine(m).length > 0)
-      )
-        return;
-      if (Date.now() > deadline)
-        throw new Error(`not settled with ${members.length} consumers: ${owned.join(',')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const mine = (m: PushConsumer): number[] =>
+    m
+      .assignment()
+      .filter((q) => q.topic === topic)
+      .map((q) => q.queueId);
+  const settled = (): Promise<void> =>
+    waitUntil(
+      () => {
+        const owned = members.flatMap(mine);
+        return (
+          owned.length === 8 &&
+          new Set(owned).size === 8 &&
+          members.every((m) => mine(m).length > 0)
+        );
+      },
+      15000,
+      `the 8 queues are split among ${members.length} consumers, each owning some`,
+    );
   for (let n = 1; n <= 6; n++) {
     const consumer = pushConsumer(t, cluster, { consumerGroup: group, rebalanceInterval: 300 });
     consumer.subscribe(topic, '*', (m) => {
@@ -230,6 +229,7 @@ test('a slow handler does not make a push consumer hold more than its per-queue 
     await producer.sendBatch(Array.from({ length: 40 }, () => ({ topic, body })));
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
+  t.after(() => release()); // before the consumer's shutdown, which waits for running handlers
   const consumer = pushConsumer(t, cluster, {
     consumerGroup: uniqueName('GID'),
     pullThresholdForQueue: 50,
@@ -238,9 +238,16 @@ test('a slow handler does not make a push consumer hold more than its per-queue 
   });
   consumer.subscribe(topic, '*', () => gate);
   await consumer.start();
-  // No event says "pulling paused": give unbounded pulling time to show (400 messages are ready).
-  await new Promise((r) => setTimeout(r, 500));
-  const [stats] = consumer.queueStats().filter((s) => s.queue.topic === topic);
+  const statsOf = (): ReturnType<PushConsumer['queueStats']>[number] | undefined =>
+    consumer.queueStats().find((s) => s.queue.topic === topic);
+  // The handlers never finish, so once pulling pauses it stays paused and what is held is final;
+  // unbounded pulling would take all 400 and then wait at the broker, never pausing.
+  await waitUntil(
+    () => statsOf()?.flowControlled === true,
+    5000,
+    'the queue pauses its pulling for flow control',
+  );
+  const stats = statsOf();
   assert.ok(
     stats && stats.cachedMessages >= 50 && stats.cachedMessages < 50 + 16,
     `held ${stats?.cachedMessages} messages`,
