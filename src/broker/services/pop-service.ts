@@ -675,6 +675,13 @@ export class PopService {
     });
   }
 
+  /** Pops of this group and topic held now, waiting for a message (long polling). */
+  heldCount(group: string, topic: string): number {
+    let n = 0;
+    for (const w of this.waiters) if (w.group === group && w.topic === topic) n++;
+    return n;
+  }
+
   /** A message arrived on a topic: wakes the pops waiting on it. */
   notifyMessageArriving(topic: string): void {
     for (const w of [...this.waiters]) if (w.topic === topic) w.wake();

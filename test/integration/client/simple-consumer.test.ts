@@ -236,9 +236,10 @@ test('a receive waiting at the broker returns as soon as a message arrives', asy
   const c = sdkClient(t, cluster);
   const topic = uniqueName('PopPoll');
   await cluster.createTopic(topic, 2);
+  const group = uniqueName('GID');
   const consumer = await started(
     t,
-    c.createSimpleConsumer({ consumerGroup: uniqueName('GID'), awaitDuration: 10000 }),
+    c.createSimpleConsumer({ consumerGroup: group, awaitDuration: 10000 }),
   );
   consumer.subscribe(topic);
   const producer = await started(t, c.createProducer({ producerGroup: uniqueName('PID') }));
@@ -249,18 +250,25 @@ test('a receive waiting at the broker returns as soon as a message arrives', asy
       .catch(() => 'not started'),
     'not started',
   );
-  const waiting = consumer.receive(1, 30000);
-  const early = await Promise.race([
-    waiting,
-    new Promise((r) => setTimeout(() => r('still waiting'), 500)),
-  ]);
-  assert.equal(early, 'still waiting', 'nothing to receive yet: the broker holds the request');
+  const pop = cluster.broker.service.deps.pop;
+  let answered = false;
+  const waiting = consumer.receive(1, 30000).finally(() => (answered = true));
+  await waitUntil(
+    () => pop.heldCount(group, topic) === 1,
+    5000,
+    'the broker holds the receive (nothing to receive yet)',
+  );
+  assert.equal(answered, false, 'a held receive is not answered');
+  const sentAt = Date.now();
   await producer.send({ topic, body: 'wake up' });
   const got = await waiting;
   assert.deepEqual(
     got.map((m) => m.body.toString()),
     ['wake up'],
   );
+  const after = Date.now() - sentAt;
+  assert.ok(after < 5000, `answered ${after} ms after the send: woken by it, not by the 10 s poll`);
+  assert.equal(pop.heldCount(group, topic), 0, 'the arrival released the held receive');
 });
 
 test('POP state survives a broker restart: acknowledged messages never come again, pending ones do', async (t) => {
