@@ -102,12 +102,12 @@ test('after maxReconsumeTimes the dead-letter queue holds the message with its o
   await started(t, consumer);
   const pull = await started(t, c.createPullConsumer({ consumerGroup: uniqueName('GID') }));
   const dlq = { topic: `%DLQ%${group}`, brokerName: 'broker-a', queueId: 0 };
-  const deadline = Date.now() + 10000;
-  let dead: MessageView | undefined;
-  while (!dead && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    dead = (await pull.pull(dlq, '*', 0, 1).catch(() => undefined))?.messages[0];
-  }
+  await waitUntil(
+    () => cluster.broker.store.getMaxOffsetInQueue(dlq.topic, 0) > 0,
+    10000,
+    'the message reaches the DLQ',
+  );
+  const dead = (await pull.pull(dlq, '*', 0, 1)).messages[0];
   assert.ok(dead, 'the message reached the DLQ');
   assert.deepEqual(attempts, [0, 1, 2, 3]);
   assert.equal(dead.topic, topic, 'RETRY_TOPIC keeps the original topic');

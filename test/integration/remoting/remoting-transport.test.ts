@@ -12,6 +12,7 @@ import {
 import { ResponseCode } from '../../../src/remoting/protocol/response-code.ts';
 import { ExtFields } from '../../../src/remoting/protocol/headers/ext-fields.ts';
 import { latch } from '../../helpers/latch.ts';
+import { waitUntil } from '../../helpers/wait-for.ts';
 import type { TestContext } from 'node:test';
 
 const logger = pino({ level: 'silent' });
@@ -146,16 +147,13 @@ test('a connection handles at most maxPendingRequests requests at once and serve
   const c = client(t);
   const all = Array.from({ length: 10 }, () => c.invoke(addr, createRequest(1003, 0), 5000));
   await started.done;
-  let answered = 0;
-  const deadline = Date.now() + 5000;
-  while (answered < 10) {
-    if (Date.now() > deadline) throw new Error(`only ${answered} of 10 requests reached a handler`);
-    const r = releases.shift();
-    if (r) {
-      r();
-      answered++;
-    }
-    await new Promise((res) => setImmediate(res));
+  for (let answered = 0; answered < 10; answered++) {
+    await waitUntil(
+      () => releases.length > 0,
+      5000,
+      `request ${answered + 1} of 10 reaches a handler`,
+    );
+    releases.shift()?.();
   }
   const results = await Promise.all(all);
   assert.equal(results.length, 10);
