@@ -250,7 +250,7 @@ test('a receive waiting at the broker returns as soon as a message arrives', asy
       .catch(() => 'not started'),
     'not started',
   );
-  const pop = cluster.broker.service.deps.pop;
+  const pop = cluster.broker.internals.pop;
   let answered = false;
   const waiting = consumer.receive(1, 30000).finally(() => (answered = true));
   await waitUntil(
