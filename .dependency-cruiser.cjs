@@ -58,6 +58,21 @@ module.exports = {
       to: { path: '^src/broker/operations/(core-deps|message-filters)\\.ts$' },
     },
     {
+      name: 'core-is-protocol-neutral',
+      severity: 'error',
+      comment:
+        'operations and the tables speak neither Remoting nor gRPC; adapters map their outcomes',
+      from: { path: '^src/broker/(operations|managers)/' },
+      to: { path: '^src/(remoting|proxy)/|@grpc/' },
+    },
+    {
+      name: 'proxy-never-speaks-remoting-codes',
+      severity: 'error',
+      comment: 'gRPC maps the core statuses itself (grpc-status.ts)',
+      from: { path: '^src/proxy/' },
+      to: { path: '^src/remoting/' },
+    },
+    {
       name: 'processors-never-reach-the-store',
       severity: 'error',
       comment: 'a Remoting processor translates a request into an operation call',

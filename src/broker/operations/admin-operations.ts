@@ -4,7 +4,7 @@ import {
   newSubscriptionGroupConfig,
   type SubscriptionGroupConfig,
 } from '../managers/subscription-group-manager.ts';
-import { ResponseCode } from '../../remoting/protocol/response-code.ts';
+import { OperationStatus } from './outcome.ts';
 import type { ClientChannel, ConsumerGroupInfo } from '../managers/consumer-manager.ts';
 import type { CoreDeps } from './core-deps.ts';
 import { fail, type Outcome } from './outcome.ts';
@@ -48,27 +48,27 @@ export class AdminOperations {
   /** Creates or updates a topic; refuses illegal names, the default topic and unknown message types. */
   createTopic(config: TopicConfig): Outcome {
     const bad = checkTopicName(config.topicName);
-    if (bad) return fail(ResponseCode.SYSTEM_ERROR, bad);
+    if (bad) return fail(OperationStatus.SYSTEM_ERROR, bad);
     if (config.topicName === SystemTopic.AUTO_CREATE_TOPIC_KEY) {
       return fail(
-        ResponseCode.SYSTEM_ERROR,
+        OperationStatus.SYSTEM_ERROR,
         `the topic "${config.topicName}" is the default topic and cannot be changed`,
       );
     }
     if (config.readQueueNums <= 0 || config.writeQueueNums <= 0) {
       return fail(
-        ResponseCode.SYSTEM_ERROR,
+        OperationStatus.SYSTEM_ERROR,
         `a topic needs at least one read and one write queue, got ${config.readQueueNums}/${config.writeQueueNums}`,
       );
     }
     const type = config.attributes['message.type'];
     if (type !== undefined && !(TOPIC_MESSAGE_TYPES as readonly string[]).includes(type))
       return fail(
-        ResponseCode.SYSTEM_ERROR,
+        OperationStatus.SYSTEM_ERROR,
         `the attribute message.type=${type} is not one of ${TOPIC_MESSAGE_TYPES.join(', ')}`,
       );
     if (this.d.topics.put(config)) this.d.onTopicsChanged();
-    return { code: ResponseCode.SUCCESS };
+    return { status: OperationStatus.SUCCESS };
   }
 
   deleteTopic(topic: string): Outcome {
@@ -76,7 +76,7 @@ export class AdminOperations {
     this.d.store.deleteTopic(topic);
     this.d.offsets.deleteTopic(topic);
     this.d.onTopicsChanged();
-    return { code: ResponseCode.SUCCESS };
+    return { status: OperationStatus.SUCCESS };
   }
 
   group(name: string): SubscriptionGroupConfig | undefined {
@@ -89,12 +89,12 @@ export class AdminOperations {
 
   putGroup(name: string, fields: Partial<SubscriptionGroupConfig>): Outcome {
     this.d.groups.put(newSubscriptionGroupConfig(name, fields));
-    return { code: ResponseCode.SUCCESS };
+    return { status: OperationStatus.SUCCESS };
   }
 
   deleteGroup(name: string): Outcome {
     this.d.groups.delete(name);
-    return { code: ResponseCode.SUCCESS };
+    return { status: OperationStatus.SUCCESS };
   }
 
   /** Per queue of the group's topics (or one topic): broker and consumer offsets. */
@@ -126,7 +126,7 @@ export class AdminOperations {
   /** Per write queue of a topic: min and max offsets and the last store time. */
   topicStats(topic: string): Outcome & { queues?: QueueStats[] } {
     const tc = this.d.topics.get(topic);
-    if (!tc) return fail(ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist`);
+    if (!tc) return fail(OperationStatus.TOPIC_NOT_EXIST, `topic[${topic}] not exist`);
     const { store } = this.d;
     const queues: QueueStats[] = [];
     for (let q = 0; q < tc.writeQueueNums; q++) {
@@ -138,7 +138,7 @@ export class AdminOperations {
         lastUpdateTimestamp: max > 0 ? (store.getMessageStoreTimeStamp(topic, q, max - 1) ?? 0) : 0,
       });
     }
-    return { code: ResponseCode.SUCCESS, queues };
+    return { status: OperationStatus.SUCCESS, queues };
   }
 
   /**

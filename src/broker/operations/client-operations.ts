@@ -1,6 +1,6 @@
 import type { HeartbeatData } from '../../common/protocol-data/heartbeat-data.ts';
 import { retryTopic } from '../../common/constants/topic-validator.ts';
-import { ResponseCode } from '../../remoting/protocol/response-code.ts';
+import { OperationStatus } from './outcome.ts';
 import type { ClientConnection } from '../managers/client-connection.ts';
 
 export type { ClientConnection, TransactionCheck } from '../managers/client-connection.ts';
@@ -23,7 +23,7 @@ export class ClientOperations {
     version: number,
   ): Outcome {
     if (typeof data.clientID !== 'string' || data.clientID === '')
-      return fail(ResponseCode.SYSTEM_ERROR, 'The heartbeat has no clientID');
+      return fail(OperationStatus.SYSTEM_ERROR, 'The heartbeat has no clientID');
     // A bad SQL92 subscription is refused here, with the parse error, before anything registers.
     for (const consumer of data.consumerDataSet ?? []) {
       for (const sub of consumer.subscriptionDataSet ?? []) {
@@ -50,21 +50,21 @@ export class ClientOperations {
     for (const producer of data.producerDataSet ?? [])
       this.d.producers.register(producer.groupName, channel);
     if (topicsChanged) this.d.onTopicsChanged();
-    return { code: ResponseCode.SUCCESS };
+    return { status: OperationStatus.SUCCESS };
   }
 
   /** UNREGISTER_CLIENT: the client leaves its producer and consumer groups. */
   unregister(clientId: string, producerGroup?: string, consumerGroup?: string): Outcome {
     if (producerGroup) this.d.producers.unregister(producerGroup, clientId);
     if (consumerGroup) this.d.consumers.unregister(consumerGroup, clientId);
-    return { code: ResponseCode.SUCCESS };
+    return { status: OperationStatus.SUCCESS };
   }
 
   /** The client ids of a consumer group's live members, or the refusal when none is online. */
   consumerIds(group: string): Outcome & { ids?: string[] } {
     const ids = this.d.consumers.clientIds(group);
     if (ids.length === 0)
-      return fail(ResponseCode.SYSTEM_ERROR, `no consumer for this group, ${group}`);
-    return { code: ResponseCode.SUCCESS, ids };
+      return fail(OperationStatus.SYSTEM_ERROR, `no consumer for this group, ${group}`);
+    return { status: OperationStatus.SUCCESS, ids };
   }
 }

@@ -1,7 +1,7 @@
 import { decodeRecord } from '../../common/message/message-ext-codec.ts';
 import { javaStringHash } from '../../common/message/java-hash.ts';
 import { parseTagExpression } from '../../common/protocol-data/heartbeat-data.ts';
-import { ResponseCode } from '../../remoting/protocol/response-code.ts';
+import { OperationStatus } from './outcome.ts';
 import type { MessageFilter } from '../../store/api.ts';
 import { compileSql92, type Sql92Filter } from '../filter/sql92-filter.ts';
 import { fail, type Outcome } from './outcome.ts';
@@ -27,7 +27,7 @@ export class MessageFilters {
     }
     if (type !== undefined && type !== 'TAG') {
       return fail(
-        ResponseCode.SUBSCRIPTION_PARSE_FAILED,
+        OperationStatus.SUBSCRIPTION_PARSE_FAILED,
         `Unknown expression type "${type}": expected TAG or SQL92`,
       );
     }
@@ -40,7 +40,7 @@ export class MessageFilters {
   sql92(expression: string | undefined): Sql92Filter | Outcome {
     if (!this.enablePropertyFilter) {
       return fail(
-        ResponseCode.SYSTEM_ERROR,
+        OperationStatus.SYSTEM_ERROR,
         'The broker does not support consumer to filter message by SQL92 (enablePropertyFilter=false)',
       );
     }
@@ -51,7 +51,7 @@ export class MessageFilters {
         compiled = compileSql92(text);
       } catch (err) {
         compiled = fail(
-          ResponseCode.SUBSCRIPTION_PARSE_FAILED,
+          OperationStatus.SUBSCRIPTION_PARSE_FAILED,
           `Cannot parse the SQL92 expression "${text}": ${(err as Error).message}`,
         );
       }

@@ -1,4 +1,4 @@
-import { ResponseCode } from '../../remoting/protocol/response-code.ts';
+import { OperationStatus } from './outcome.ts';
 import type { CoreDeps } from './core-deps.ts';
 import type { Outcome } from './outcome.ts';
 
@@ -13,11 +13,11 @@ export class OffsetOperations {
     queueId: number,
   ): Outcome & { offset?: number } {
     const offset = this.d.offsets.query(group, topic, queueId);
-    if (offset >= 0) return { code: ResponseCode.SUCCESS, offset };
+    if (offset >= 0) return { status: OperationStatus.SUCCESS, offset };
     if (this.d.store.getMinOffsetInQueue(topic, queueId) <= 0)
-      return { code: ResponseCode.SUCCESS, offset: 0 };
+      return { status: OperationStatus.SUCCESS, offset: 0 };
     return {
-      code: ResponseCode.QUERY_NOT_FOUND,
+      status: OperationStatus.QUERY_NOT_FOUND,
       remark: `Not found, maybe this group consumer ${group} boots first`,
     };
   }
@@ -28,9 +28,9 @@ export class OffsetOperations {
    */
   commitConsumerOffset(group: string, topic: string, queueId: number, offset: number): Outcome {
     if (this.d.offsets.hasPendingReset(group, topic, queueId))
-      return { code: ResponseCode.SUCCESS, remark: 'Offset has been previously reset' };
+      return { status: OperationStatus.SUCCESS, remark: 'Offset has been previously reset' };
     this.d.offsets.commit(group, topic, queueId, offset);
-    return { code: ResponseCode.SUCCESS };
+    return { status: OperationStatus.SUCCESS };
   }
 
   maxOffset(topic: string, queueId: number): number {

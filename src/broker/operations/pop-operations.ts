@@ -1,5 +1,5 @@
 import { isReadable } from '../../common/constants/perm-name.ts';
-import { ResponseCode } from '../../remoting/protocol/response-code.ts';
+import { OperationStatus } from './outcome.ts';
 import type { PoppedMessage } from '../services/pop-service.ts';
 import { POP_ORDER_REVIVE_QUEUE } from '../services/pop-service.ts';
 import type { CoreDeps } from './core-deps.ts';
@@ -73,24 +73,24 @@ export class PopOperations {
       startOffsets: new Map<number, number>(),
     };
     const checked = this.checkConsume(input.group, input.topic, input.queueId);
-    if ('code' in checked) return { ...empty, ...checked };
+    if ('status' in checked) return { ...empty, ...checked };
     if (!(input.maxMsgNums >= 1 && input.maxMsgNums <= POP_MAX_MSG_NUMS))
       return {
         ...empty,
         ...fail(
-          ResponseCode.MESSAGE_ILLEGAL,
+          OperationStatus.MESSAGE_ILLEGAL,
           `pop maxMsgNums ${input.maxMsgNums} is outside 1..${POP_MAX_MSG_NUMS}`,
         ),
       };
     const bad = checkInvisibleTime(input.invisibleTime);
     if (bad) return { ...empty, ...bad };
     const filter = this.filters.filterFor(input.expression ?? '*', input.expressionType);
-    if (filter && 'code' in filter) return { ...empty, ...filter };
+    if (filter && 'status' in filter) return { ...empty, ...filter };
     const deadline = Date.now() + Math.min(input.pollTime, POP_MAX_POLL_TIME);
     let aborted = false;
     for (;;) {
       if (aborted)
-        return { ...empty, ...fail(ResponseCode.POLLING_TIMEOUT, 'the consumer went away') };
+        return { ...empty, ...fail(OperationStatus.POLLING_TIMEOUT, 'the consumer went away') };
       const r = await this.d.pop.pop({
         group: input.group,
         topic: input.topic,
@@ -108,11 +108,11 @@ export class PopOperations {
       if (found || left <= 0 || aborted || input.pollTime <= 0) {
         return {
           ...empty,
-          code: found
-            ? ResponseCode.SUCCESS
+          status: found
+            ? OperationStatus.SUCCESS
             : input.pollTime > 0
-              ? ResponseCode.POLLING_TIMEOUT
-              : ResponseCode.PULL_NOT_FOUND,
+              ? OperationStatus.POLLING_TIMEOUT
+              : OperationStatus.PULL_NOT_FOUND,
           ...(found ? {} : { remark: 'no visible message in the queue' }),
           popTime: r.popTime,
           restNum: r.restNum,
@@ -140,10 +140,10 @@ export class PopOperations {
     const r = await this.d.pop.ack(group, topic, queueId, popTime, offsets);
     if (r === 'STALE_HANDLE')
       return fail(
-        ResponseCode.NO_MESSAGE,
+        OperationStatus.NO_MESSAGE,
         `the receipt handle of ${topic}-${queueId} offset ${offsets.join(',')} has expired: the message was handed out again`,
       );
-    return { code: ResponseCode.SUCCESS };
+    return { status: OperationStatus.SUCCESS };
   }
 
   /** CHANGE_MESSAGE_INVISIBLETIME: a new handle, the message invisible for `invisibleTime` from now. */
@@ -167,9 +167,9 @@ export class PopOperations {
       offset,
       invisibleTime,
     );
-    if (typeof r === 'object') return { code: ResponseCode.SUCCESS, popTime: r.popTime };
+    if (typeof r === 'object') return { status: OperationStatus.SUCCESS, popTime: r.popTime };
     return fail(
-      ResponseCode.NO_MESSAGE,
+      OperationStatus.NO_MESSAGE,
       r === 'STALE_HANDLE'
         ? `the receipt handle of ${topic}-${queueId} offset ${offset} has expired: the message was handed out again`
         : `the message ${topic}-${queueId} offset ${offset} is already acknowledged`,
@@ -185,14 +185,14 @@ export class PopOperations {
     offset: number,
   ): Promise<Outcome> {
     const r = await this.d.pop.forwardToDeadLetterQueue(group, topic, queueId, popTime, offset);
-    if (r === 'OK' || r === 'ALREADY_ACKED') return { code: ResponseCode.SUCCESS };
+    if (r === 'OK' || r === 'ALREADY_ACKED') return { status: OperationStatus.SUCCESS };
     if (r === 'DLQ_FAILED')
       return fail(
-        ResponseCode.SYSTEM_ERROR,
+        OperationStatus.SYSTEM_ERROR,
         `the message ${topic}-${queueId} offset ${offset} could not be stored in %DLQ%${group}; it stays in flight`,
       );
     return fail(
-      ResponseCode.NO_MESSAGE,
+      OperationStatus.NO_MESSAGE,
       `the receipt handle of ${topic}-${queueId} offset ${offset} has expired: the message was handed out again`,
     );
   }
@@ -205,28 +205,34 @@ export class PopOperations {
   ): Outcome | { readQueueNums: number; retryMaxTimes: number } {
     if (!isReadable(this.d.config.brokerPermission))
       return fail(
-        ResponseCode.NO_PERMISSION,
+        OperationStatus.NO_PERMISSION,
         `the broker[${this.d.config.brokerName}] pulling message is forbidden`,
       );
     const tc = this.d.topics.get(topic);
     if (!tc)
-      return fail(ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist, apply first please!`);
+      return fail(
+        OperationStatus.TOPIC_NOT_EXIST,
+        `topic[${topic}] not exist, apply first please!`,
+      );
     if (!isReadable(tc.perm))
-      return fail(ResponseCode.NO_PERMISSION, `the topic[${topic}] pulling message is forbidden`);
+      return fail(
+        OperationStatus.NO_PERMISSION,
+        `the topic[${topic}] pulling message is forbidden`,
+      );
     if (queueId < -1 || queueId >= tc.readQueueNums)
       return fail(
-        ResponseCode.SYSTEM_ERROR,
+        OperationStatus.SYSTEM_ERROR,
         `queueId[${queueId}] is illegal, topic ${topic} has ${tc.readQueueNums} read queues`,
       );
     const group = this.d.groups.findOrCreate(groupName, this.d.config.autoCreateSubscriptionGroup);
     if (!group)
       return fail(
-        ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
+        OperationStatus.SUBSCRIPTION_GROUP_NOT_EXIST,
         `subscription group [${groupName}] does not exist`,
       );
     if (!group.consumeEnable)
       return fail(
-        ResponseCode.NO_PERMISSION,
+        OperationStatus.NO_PERMISSION,
         `subscription group [${groupName}] no permission to consume`,
       );
     return { readQueueNums: tc.readQueueNums, retryMaxTimes: group.retryMaxTimes };
@@ -236,7 +242,7 @@ export class PopOperations {
 function checkInvisibleTime(ms: number, min = POP_MIN_INVISIBLE_TIME): Outcome | undefined {
   if (ms >= min && ms <= POP_MAX_INVISIBLE_TIME) return undefined;
   return fail(
-    ResponseCode.MESSAGE_ILLEGAL,
+    OperationStatus.MESSAGE_ILLEGAL,
     `invisibleTime ${ms} ms is outside ${min}..${POP_MAX_INVISIBLE_TIME}`,
   );
 }

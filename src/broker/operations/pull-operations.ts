@@ -1,6 +1,6 @@
 import { isReadable } from '../../common/constants/perm-name.ts';
-import { ResponseCode } from '../../remoting/protocol/response-code.ts';
-import { getStatusToPullCode } from '../put-status-mapping.ts';
+import { OperationStatus } from './outcome.ts';
+import { pullStatusOf } from './store-status.ts';
 import type { CoreDeps } from './core-deps.ts';
 import type { MessageFilters } from './message-filters.ts';
 import { fail, type Outcome } from './outcome.ts';
@@ -51,7 +51,7 @@ export class PullOperations {
     const reset = offsets.takeResetOffset(input.group, input.topic, input.queueId);
     if (reset !== undefined && reset !== input.queueOffset) {
       return {
-        code: ResponseCode.PULL_OFFSET_MOVED,
+        status: OperationStatus.PULL_OFFSET_MOVED,
         remark: `the group's offset was reset to ${reset}`,
         nextBeginOffset: reset,
         minOffset: store.getMinOffsetInQueue(input.topic, input.queueId),
@@ -61,7 +61,8 @@ export class PullOperations {
     }
     // A pull that takes a reset may carry a commit of the position before it: not kept.
     const first = this.pullOnce(input, reset === undefined);
-    if (first.code !== ResponseCode.PULL_NOT_FOUND || input.suspendTimeoutMillis <= 0) return first;
+    if (first.status !== OperationStatus.PULL_NOT_FOUND || input.suspendTimeoutMillis <= 0)
+      return first;
     const cfg = this.d.config;
     const wait = cfg.longPollingEnable
       ? Math.min(input.suspendTimeoutMillis, cfg.brokerSuspendMaxTimeMillis)
@@ -81,7 +82,7 @@ export class PullOperations {
       return {
         ...empty,
         ...fail(
-          ResponseCode.NO_PERMISSION,
+          OperationStatus.NO_PERMISSION,
           `the broker[${this.d.config.brokerName}] pulling message is forbidden`,
         ),
       };
@@ -91,7 +92,7 @@ export class PullOperations {
       return {
         ...empty,
         ...fail(
-          ResponseCode.TOPIC_NOT_EXIST,
+          OperationStatus.TOPIC_NOT_EXIST,
           `topic[${input.topic}] not exist, apply first please!`,
         ),
       };
@@ -99,7 +100,7 @@ export class PullOperations {
       return {
         ...empty,
         ...fail(
-          ResponseCode.NO_PERMISSION,
+          OperationStatus.NO_PERMISSION,
           `the topic[${input.topic}] pulling message is forbidden`,
         ),
       };
@@ -107,7 +108,7 @@ export class PullOperations {
       return {
         ...empty,
         ...fail(
-          ResponseCode.SYSTEM_ERROR,
+          OperationStatus.SYSTEM_ERROR,
           `queueId[${input.queueId}] is illegal, topic ${input.topic} has ${tc.readQueueNums} read queues`,
         ),
       };
@@ -120,7 +121,7 @@ export class PullOperations {
       return {
         ...empty,
         ...fail(
-          ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
+          OperationStatus.SUBSCRIPTION_GROUP_NOT_EXIST,
           `subscription group [${input.group}] does not exist`,
         ),
       };
@@ -129,7 +130,7 @@ export class PullOperations {
       return {
         ...empty,
         ...fail(
-          ResponseCode.NO_PERMISSION,
+          OperationStatus.NO_PERMISSION,
           `subscription group [${input.group}] no permission to consume`,
         ),
       };
@@ -142,7 +143,7 @@ export class PullOperations {
         return {
           ...empty,
           ...fail(
-            ResponseCode.SUBSCRIPTION_NOT_EXIST,
+            OperationStatus.SUBSCRIPTION_NOT_EXIST,
             `the consumer's subscription of ${input.topic} does not exist`,
           ),
         };
@@ -150,7 +151,7 @@ export class PullOperations {
       type = sub.expressionType;
     }
     const filter = this.filters.filterFor(expression, type);
-    if (filter && 'code' in filter) return { ...empty, ...filter };
+    if (filter && 'status' in filter) return { ...empty, ...filter };
     if (commit && input.commitOffset !== undefined && input.commitOffset >= 0) {
       this.d.offsets.commit(input.group, input.topic, input.queueId, input.commitOffset);
     }
@@ -166,15 +167,15 @@ export class PullOperations {
       ),
       ...(filter ? { filter } : {}),
     });
-    const code = getStatusToPullCode(r.status, input.queueOffset);
+    const status = pullStatusOf(r.status, input.queueOffset);
     const out: PullOutcome = {
-      code,
+      status,
       nextBeginOffset: r.nextBeginOffset,
       minOffset: r.minOffset,
       maxOffset: r.maxOffset,
       messageCount: r.messages.length,
     };
-    if (code === ResponseCode.SUCCESS) out.body = joinRecords(r.messages, r.bufferTotalSize);
+    if (status === OperationStatus.SUCCESS) out.body = joinRecords(r.messages, r.bufferTotalSize);
     return out;
   }
 }

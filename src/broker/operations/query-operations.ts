@@ -1,4 +1,4 @@
-import { ResponseCode } from '../../remoting/protocol/response-code.ts';
+import { OperationStatus } from './outcome.ts';
 import type { CoreDeps } from './core-deps.ts';
 import { fail, type Outcome } from './outcome.ts';
 
@@ -16,8 +16,8 @@ export class QueryOperations {
   viewMessage(offset: number): Outcome & { record?: Buffer } {
     const record = this.d.store.lookMessageByOffset(offset);
     if (!record)
-      return fail(ResponseCode.SYSTEM_ERROR, `can not find message by the offset, ${offset}`);
-    return { code: ResponseCode.SUCCESS, record };
+      return fail(OperationStatus.SYSTEM_ERROR, `can not find message by the offset, ${offset}`);
+    return { status: OperationStatus.SUCCESS, record };
   }
 
   /** Records of a topic with a key, stored within [begin, end], at most defaultQueryMaxNum. */
@@ -37,7 +37,7 @@ export class QueryOperations {
     );
     const found = r.messages.length > 0;
     return {
-      code: found ? ResponseCode.SUCCESS : ResponseCode.QUERY_NOT_FOUND,
+      status: found ? OperationStatus.SUCCESS : OperationStatus.QUERY_NOT_FOUND,
       ...(found ? {} : { remark: 'can not find message, maybe time range not correct' }),
       records: r.messages,
       indexLastUpdateTimestamp: r.indexLastUpdateTimestamp,

@@ -1,4 +1,4 @@
-import { ResponseCode } from '../../remoting/protocol/response-code.ts';
+import { OperationStatus } from './outcome.ts';
 import type { CoreDeps } from './core-deps.ts';
 import type { Outcome } from './outcome.ts';
 
@@ -42,14 +42,14 @@ export function resetConsumerOffset(
   const { group, topic } = input;
   if (config.brokerRole === 'SLAVE') {
     return {
-      code: ResponseCode.SYSTEM_ERROR,
+      status: OperationStatus.SYSTEM_ERROR,
       remark: `Cannot reset offsets on ${config.brokerName}: it is a slave`,
     };
   }
   const tc = topics.get(topic);
   if (!tc) {
     return {
-      code: ResponseCode.TOPIC_NOT_EXIST,
+      status: OperationStatus.TOPIC_NOT_EXIST,
       remark: `The topic "${topic}" does not exist on ${config.brokerName}`,
     };
   }
@@ -59,14 +59,14 @@ export function resetConsumerOffset(
     offsets.topicsOf(group).length > 0;
   if (!known) {
     return {
-      code: ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
+      status: OperationStatus.SUBSCRIPTION_GROUP_NOT_EXIST,
       remark: `The consumer group "${group}" does not exist on ${config.brokerName}`,
     };
   }
   const one = input.queueId ?? -1;
   if (one >= tc.readQueueNums) {
     return {
-      code: ResponseCode.SYSTEM_ERROR,
+      status: OperationStatus.SYSTEM_ERROR,
       remark: `The queue id ${one} is out of range: topic "${topic}" has ${tc.readQueueNums} read queues`,
     };
   }
@@ -82,7 +82,7 @@ export function resetConsumerOffset(
       const max = store.getMaxOffsetInQueue(topic, one);
       if (exact < min || exact > max) {
         return {
-          code: ResponseCode.SYSTEM_ERROR,
+          status: OperationStatus.SYSTEM_ERROR,
           remark: `The offset ${exact} is outside queue ${one} of "${topic}": [${min}, ${max}]`,
         };
       }
@@ -102,5 +102,5 @@ export function resetConsumerOffset(
     offsets.assignResetOffset(group, topic, queueId, target);
     queues.push({ queueId, offset: target, changed: true });
   }
-  return { code: ResponseCode.SUCCESS, queues };
+  return { status: OperationStatus.SUCCESS, queues };
 }

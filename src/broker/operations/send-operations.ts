@@ -15,9 +15,9 @@ import {
   RETRY_GROUP_TOPIC_PREFIX,
   SystemTopic,
 } from '../../common/constants/topic-validator.ts';
-import { ResponseCode } from '../../remoting/protocol/response-code.ts';
+import { OperationStatus } from './outcome.ts';
 import { parkInSystemTopic, restoreForAppend } from '../stored-message.ts';
-import { putStatusToResponseCode } from '../put-status-mapping.ts';
+import { putStatusOf } from './store-status.ts';
 import type { CoreDeps } from './core-deps.ts';
 import { fail, type Outcome } from './outcome.ts';
 
@@ -105,7 +105,7 @@ export class SendOperations {
     }
     if (!this.d.config.autoCreateTopicEnable) {
       return fail(
-        ResponseCode.TOPIC_NOT_EXIST,
+        OperationStatus.TOPIC_NOT_EXIST,
         `topic[${topic}] not exist, apply first please! (autoCreateTopicEnable=false)`,
       );
     }
@@ -124,21 +124,21 @@ export class SendOperations {
   async sendMessage(input: SendInput): Promise<SendOutcome> {
     if (!isWriteable(this.d.config.brokerPermission)) {
       return fail(
-        ResponseCode.NO_PERMISSION,
+        OperationStatus.NO_PERMISSION,
         `the broker[${this.d.config.brokerName}] sending message is forbidden`,
       );
     }
     const bad = checkTopicName(input.topic);
-    if (bad) return fail(ResponseCode.MESSAGE_ILLEGAL, bad);
+    if (bad) return fail(OperationStatus.MESSAGE_ILLEGAL, bad);
     if (isNotAllowedSendTopic(input.topic)) {
       return fail(
-        ResponseCode.MESSAGE_ILLEGAL,
+        OperationStatus.MESSAGE_ILLEGAL,
         `the topic "${input.topic}" is a system topic and clients cannot send to it`,
       );
     }
     if (input.body.length > this.d.store.config.maxMessageSize && !input.batch) {
       return fail(
-        ResponseCode.MESSAGE_ILLEGAL,
+        OperationStatus.MESSAGE_ILLEGAL,
         `the message body is ${input.body.length} bytes, above maxMessageSize ${this.d.store.config.maxMessageSize}`,
       );
     }
@@ -146,14 +146,14 @@ export class SendOperations {
     if (!('topicName' in tc)) return tc;
     if (!isWriteable(tc.perm))
       return fail(
-        ResponseCode.NO_PERMISSION,
+        OperationStatus.NO_PERMISSION,
         `the topic[${input.topic}] sending message is forbidden`,
       );
     let queueId = input.queueId;
     if (queueId < 0) queueId = Math.floor(Math.random() * tc.writeQueueNums);
     if (queueId >= tc.writeQueueNums) {
       return fail(
-        ResponseCode.SYSTEM_ERROR,
+        OperationStatus.SYSTEM_ERROR,
         `request queueId[${queueId}] is illegal, topic ${input.topic} has ${tc.writeQueueNums} write queues`,
       );
     }
@@ -165,26 +165,26 @@ export class SendOperations {
           input,
           this.inner(input, queueId, input.propertiesString, input.body),
         );
-        if ('code' in one) return one;
+        if ('status' in one) return one;
         msgs = [one];
       }
     } catch (err) {
       return fail(
-        ResponseCode.MESSAGE_ILLEGAL,
+        OperationStatus.MESSAGE_ILLEGAL,
         `the batch body cannot be decoded: ${(err as Error).message}`,
       );
     }
     const result = await this.d.store.putMessages(msgs);
-    const code = putStatusToResponseCode(result.status);
+    const status = putStatusOf(result.status);
     const append = result.appendResult;
-    if (!append) return fail(code, result.remark ?? `the store answered ${result.status}`);
+    if (!append) return fail(status, result.remark ?? `the store answered ${result.status}`);
     return {
-      code,
+      status,
       msgId: append.msgIds.join(','),
       queueId,
       queueOffset: append.logicsOffset,
       transactionId: msgs[0]?.uniqKey,
-      ...(code !== ResponseCode.SUCCESS ? { remark: result.status } : {}),
+      ...(status !== OperationStatus.SUCCESS ? { remark: result.status } : {}),
     };
   }
 
@@ -252,12 +252,12 @@ export class SendOperations {
     const store = this.d.store.config;
     if (!store.timerWheelEnable)
       return fail(
-        ResponseCode.MESSAGE_ILLEGAL,
+        OperationStatus.MESSAGE_ILLEGAL,
         `timer messages are disabled on this broker (timerWheelEnable=false); the message has ${name}`,
       );
     const n = Number(value);
     if (value.trim() === '' || !Number.isFinite(n))
-      return fail(ResponseCode.MESSAGE_ILLEGAL, `the property ${name}=${value} is not a number`);
+      return fail(OperationStatus.MESSAGE_ILLEGAL, `the property ${name}=${value} is not a number`);
     const now = Date.now();
     const deliverMs = Math.floor(
       name === MessageConst.PROPERTY_TIMER_DELIVER_MS
@@ -268,7 +268,7 @@ export class SendOperations {
     );
     if (deliverMs - now > store.timerMaxDelaySec * 1000)
       return fail(
-        ResponseCode.MESSAGE_ILLEGAL,
+        OperationStatus.MESSAGE_ILLEGAL,
         `the timer message is due in ${Math.ceil((deliverMs - now) / 1000)} s (${name}=${value}), beyond timerMaxDelaySec ${store.timerMaxDelaySec}`,
       );
     if (deliverMs <= now) return msg;
@@ -336,12 +336,12 @@ export class SendOperations {
     );
     if (!group)
       return fail(
-        ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
+        OperationStatus.SUBSCRIPTION_GROUP_NOT_EXIST,
         `subscription group [${input.group}] does not exist`,
       );
     const record = this.d.store.lookMessageByOffset(input.offset);
     if (!record)
-      return fail(ResponseCode.SYSTEM_ERROR, `look message by offset failed, ${input.offset}`);
+      return fail(OperationStatus.SYSTEM_ERROR, `look message by offset failed, ${input.offset}`);
     const msg = decodeRecord(record);
     const maxTimes = input.maxReconsumeTimes ?? group.retryMaxTimes;
     const toDlq = msg.reconsumeTimes >= maxTimes || input.delayLevel < 0;
@@ -375,8 +375,10 @@ export class SendOperations {
       },
     );
     const result = await this.d.store.putMessage(toDlq ? retry : this.toSchedule(retry));
-    const code = putStatusToResponseCode(result.status);
-    return code === ResponseCode.SUCCESS ? { code } : fail(code, result.remark ?? result.status);
+    const status = putStatusOf(result.status);
+    return status === OperationStatus.SUCCESS
+      ? { status }
+      : fail(status, result.remark ?? result.status);
   }
 
   /** END_TRANSACTION / EndTransaction: commit, rollback or leave unknown a half message. */
@@ -391,7 +393,7 @@ export class SendOperations {
       commitOrRollback,
     );
     return r.ok
-      ? { code: ResponseCode.SUCCESS, ...(r.remark ? { remark: r.remark } : {}) }
-      : fail(ResponseCode.SYSTEM_ERROR, r.remark ?? 'cannot end the transaction');
+      ? { status: OperationStatus.SUCCESS, ...(r.remark ? { remark: r.remark } : {}) }
+      : fail(OperationStatus.ILLEGAL_TRANSACTION, r.remark ?? 'cannot end the transaction');
   }
 }

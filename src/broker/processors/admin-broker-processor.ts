@@ -6,6 +6,7 @@ import type { RemotingServer } from '../../remoting/transport/remoting-server.ts
 import { newTopicConfig } from '../../common/protocol-data/route-data.ts';
 import { encodeResetOffsetBody } from '../../common/protocol-data/reset-offset-body.ts';
 import type { SubscriptionGroupConfig } from '../managers/subscription-group-manager.ts';
+import { responseCodeOf } from './response-code-of.ts';
 import type { BrokerOperations } from '../operations/broker-operations.ts';
 import type { ResetQueueOffset } from '../operations/reset-consumer-offset.ts';
 import { parseJsonBody } from './json-body.ts';
@@ -50,12 +51,12 @@ export function registerAdminBrokerProcessor(server: RemotingServer, ops: Broker
         attributes,
       }),
     );
-    return createResponse(req, r.code, r.remark);
+    return createResponse(req, responseCodeOf(r.status), r.remark);
   });
 
   server.registerProcessor(RequestCode.DELETE_TOPIC_IN_BROKER, (req) => {
     const r = admin.deleteTopic(new ExtFields(req.extFields).string('topic'));
-    return createResponse(req, r.code, r.remark);
+    return createResponse(req, responseCodeOf(r.status), r.remark);
   });
 
   server.registerProcessor(RequestCode.GET_ALL_TOPIC_CONFIG, (req) => {
@@ -78,7 +79,7 @@ export function registerAdminBrokerProcessor(server: RemotingServer, ops: Broker
       );
     }
     const r = admin.putGroup(body.groupName, body);
-    return createResponse(req, r.code, r.remark);
+    return createResponse(req, responseCodeOf(r.status), r.remark);
   });
 
   server.registerProcessor(RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, (req) =>
@@ -89,7 +90,7 @@ export function registerAdminBrokerProcessor(server: RemotingServer, ops: Broker
 
   server.registerProcessor(RequestCode.DELETE_SUBSCRIPTIONGROUP, (req) => {
     const r = admin.deleteGroup(new ExtFields(req.extFields).string('groupName'));
-    return createResponse(req, r.code, r.remark);
+    return createResponse(req, responseCodeOf(r.status), r.remark);
   });
 
   server.registerProcessor(RequestCode.GET_CONSUME_STATS, (req) => {
@@ -109,7 +110,7 @@ export function registerAdminBrokerProcessor(server: RemotingServer, ops: Broker
   server.registerProcessor(RequestCode.GET_TOPIC_STATS_INFO, (req) => {
     const topic = new ExtFields(req.extFields).string('topic');
     const r = admin.topicStats(topic);
-    if (!r.queues) return createResponse(req, r.code, r.remark);
+    if (!r.queues) return createResponse(req, responseCodeOf(r.status), r.remark);
     return jsonResponse(req, {
       offsetTable: r.queues.map((q) => ({
         messageQueue: { topic, brokerName, queueId: q.queueId },
@@ -134,7 +135,7 @@ export function registerAdminBrokerProcessor(server: RemotingServer, ops: Broker
       queueId: h.optInt('queueId', -1),
       offset: h.optInt('offset', -1),
     });
-    if (!r.queues) return createResponse(req, r.code, r.remark);
+    if (!r.queues) return createResponse(req, responseCodeOf(r.status), r.remark);
     const body = (queues: readonly ResetQueueOffset[]): Buffer =>
       encodeResetOffsetBody(
         queues.map((q) => ({

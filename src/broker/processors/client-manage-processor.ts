@@ -3,6 +3,7 @@ import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
 import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
 import type { HeartbeatData } from '../../common/protocol-data/heartbeat-data.ts';
+import { responseCodeOf } from './response-code-of.ts';
 import type { BrokerOperations } from '../operations/broker-operations.ts';
 import { parseJsonBody } from './json-body.ts';
 import { remotingClientConnections } from './remoting-client-connection.ts';
@@ -14,7 +15,7 @@ export function registerClientManageProcessor(server: RemotingServer, ops: Broke
     const parsed = parseJsonBody<HeartbeatData>(req, 'heartbeat body');
     if ('error' in parsed) return parsed.error;
     const r = ops.clients.heartbeat(parsed.value, clientOf(conn), req.language, req.version);
-    return createResponse(req, r.code, r.remark);
+    return createResponse(req, responseCodeOf(r.status), r.remark);
   });
 
   server.registerProcessor(RequestCode.UNREGISTER_CLIENT, (req) => {
@@ -24,12 +25,12 @@ export function registerClientManageProcessor(server: RemotingServer, ops: Broke
       h.optString('producerGroup'),
       h.optString('consumerGroup'),
     );
-    return createResponse(req, r.code, r.remark);
+    return createResponse(req, responseCodeOf(r.status), r.remark);
   });
 
   server.registerProcessor(RequestCode.GET_CONSUMER_LIST_BY_GROUP, (req) => {
     const r = ops.clients.consumerIds(new ExtFields(req.extFields).string('consumerGroup'));
-    if (!r.ids) return createResponse(req, r.code, r.remark);
+    if (!r.ids) return createResponse(req, responseCodeOf(r.status), r.remark);
     return jsonResponse(req, { consumerIdList: r.ids });
   });
 }

@@ -3,6 +3,7 @@ import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import { ResponseCode } from '../../remoting/protocol/response-code.ts';
 import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
 import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
+import { responseCodeOf } from './response-code-of.ts';
 import type { BrokerOperations } from '../operations/broker-operations.ts';
 
 /** Consumer offsets and queue offset queries. */
@@ -23,7 +24,7 @@ export function registerConsumerManageProcessor(
     );
     return createResponse(
       req,
-      r.code,
+      responseCodeOf(r.status),
       r.remark,
       r.offset === undefined ? undefined : { offset: String(r.offset) },
     );
@@ -37,7 +38,7 @@ export function registerConsumerManageProcessor(
       h.int('queueId'),
       h.int('commitOffset'),
     );
-    return createResponse(req, r.code, r.remark);
+    return createResponse(req, responseCodeOf(r.status), r.remark);
   });
 
   server.registerProcessor(RequestCode.GET_MAX_OFFSET, (req) => {

@@ -4,6 +4,7 @@ import { ResponseCode } from '../../remoting/protocol/response-code.ts';
 import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
 import { RETRY_GROUP_TOPIC_PREFIX } from '../../common/constants/topic-validator.ts';
 import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
+import { responseCodeOf } from './response-code-of.ts';
 import type { BrokerOperations } from '../operations/broker-operations.ts';
 import type { PopOutcome } from '../operations/pop-operations.ts';
 import { joinRecords } from '../operations/pull-operations.ts';
@@ -40,7 +41,7 @@ export function registerPopMessageProcessor(server: RemotingServer, ops: BrokerO
             r.messages.reduce((n, m) => n + m.record.length, 0),
           )
         : undefined;
-    return createResponse(req, r.code, r.remark, popHeader(r, topic), body);
+    return createResponse(req, responseCodeOf(r.status), r.remark, popHeader(r, topic), body);
   });
 
   server.registerProcessor(RequestCode.ACK_MESSAGE, async (req) => {
@@ -55,7 +56,7 @@ export function registerPopMessageProcessor(server: RemotingServer, ops: BrokerO
       popTime,
       [h.int('offset')],
     );
-    return createResponse(req, r.code, r.remark);
+    return createResponse(req, responseCodeOf(r.status), r.remark);
   });
 
   server.registerProcessor(RequestCode.BATCH_ACK_MESSAGE, async (req) => {
@@ -75,7 +76,8 @@ export function registerPopMessageProcessor(server: RemotingServer, ops: BrokerO
           `a batch ack entry is malformed: ${JSON.stringify(a).slice(0, 200)}`,
         );
       const r = await ops.pop.ackMessage(group, topic, queueId, popTime, offsets);
-      if (r.code !== ResponseCode.SUCCESS) return createResponse(req, r.code, r.remark);
+      if (responseCodeOf(r.status) !== ResponseCode.SUCCESS)
+        return createResponse(req, responseCodeOf(r.status), r.remark);
     }
     return createResponse(req, ResponseCode.SUCCESS);
   });
@@ -97,7 +99,7 @@ export function registerPopMessageProcessor(server: RemotingServer, ops: BrokerO
     );
     return createResponse(
       req,
-      r.code,
+      responseCodeOf(r.status),
       r.remark,
       r.popTime === undefined
         ? undefined

@@ -3,6 +3,7 @@ import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
 import { PullSysFlag } from '../../remoting/protocol/pull-sys-flag.ts';
 import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
+import { responseCodeOf } from './response-code-of.ts';
 import type { BrokerOperations } from '../operations/broker-operations.ts';
 
 /** PULL_MESSAGE with long polling; every answer carries next/min/max offsets. */
@@ -35,7 +36,7 @@ export function registerPullMessageProcessor(server: RemotingServer, ops: Broker
     if (conn.closed) return undefined;
     return createResponse(
       req,
-      r.code,
+      responseCodeOf(r.status),
       r.remark,
       {
         nextBeginOffset: String(r.nextBeginOffset),

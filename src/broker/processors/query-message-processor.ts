@@ -2,13 +2,14 @@ import { createResponse } from '../../remoting/protocol/remoting-command.ts';
 import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
 import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
+import { responseCodeOf } from './response-code-of.ts';
 import type { BrokerOperations } from '../operations/broker-operations.ts';
 
 /** VIEW_MESSAGE_BY_ID (by CommitLog offset) and QUERY_MESSAGE (by key, through the IndexFile). */
 export function registerQueryMessageProcessor(server: RemotingServer, ops: BrokerOperations): void {
   server.registerProcessor(RequestCode.VIEW_MESSAGE_BY_ID, (req) => {
     const r = ops.query.viewMessage(new ExtFields(req.extFields).int('offset'));
-    return createResponse(req, r.code, r.remark, undefined, r.record);
+    return createResponse(req, responseCodeOf(r.status), r.remark, undefined, r.record);
   });
 
   server.registerProcessor(RequestCode.QUERY_MESSAGE, (req) => {
@@ -25,6 +26,6 @@ export function registerQueryMessageProcessor(server: RemotingServer, ops: Broke
       indexLastUpdatePhyoffset: String(r.indexLastUpdatePhyoffset),
     };
     const body = r.records.length > 0 ? Buffer.concat(r.records) : undefined;
-    return createResponse(req, r.code, r.remark, ext, body);
+    return createResponse(req, responseCodeOf(r.status), r.remark, ext, body);
   });
 }

@@ -4,6 +4,7 @@ import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
 import type { RemotingConnection } from '../../remoting/transport/remoting-connection.ts';
 import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
+import { responseCodeOf } from './response-code-of.ts';
 import type { BrokerOperations } from '../operations/broker-operations.ts';
 
 /** SEND_MESSAGE_V2 shortens the SEND_MESSAGE header names to single letters. */
@@ -66,7 +67,7 @@ export function registerSendMessageProcessor(server: RemotingServer, ops: Broker
         bornHost: bornHostOf(conn),
         batch,
       });
-      if (r.msgId === undefined) return createResponse(req, r.code, r.remark);
+      if (r.msgId === undefined) return createResponse(req, responseCodeOf(r.status), r.remark);
       const ext: Record<string, string> = {
         msgId: r.msgId,
         queueId: String(r.queueId),
@@ -75,7 +76,7 @@ export function registerSendMessageProcessor(server: RemotingServer, ops: Broker
         TRACE_ON: 'true',
       };
       if (r.transactionId) ext.transactionId = r.transactionId;
-      return createResponse(req, r.code, r.remark, ext);
+      return createResponse(req, responseCodeOf(r.status), r.remark, ext);
     },
   );
 
@@ -89,6 +90,6 @@ export function registerSendMessageProcessor(server: RemotingServer, ops: Broker
       originMsgId: h.optString('originMsgId'),
       maxReconsumeTimes: maxTimes >= 0 ? maxTimes : undefined,
     });
-    return createResponse(req, r.code, r.remark);
+    return createResponse(req, responseCodeOf(r.status), r.remark);
   });
 }

@@ -1,4 +1,4 @@
-import { ResponseCode } from '../../remoting/protocol/response-code.ts';
+import type { OperationStatus, Outcome } from '../../broker/operations/outcome.ts';
 
 /** apache.rocketmq.v2.Code, with the numbers of definition.proto. */
 export const Code = {
@@ -51,35 +51,35 @@ export function status(code: Code, message: string): Status {
   return { code, message };
 }
 
-/** The one mapping from the broker's Remoting response codes to v2 codes. */
-const BY_RESPONSE_CODE: Partial<Record<number, Code>> = {
-  [ResponseCode.SUCCESS]: Code.OK,
-  [ResponseCode.SYSTEM_BUSY]: Code.TOO_MANY_REQUESTS,
-  [ResponseCode.FLUSH_DISK_TIMEOUT]: Code.MASTER_PERSISTENCE_TIMEOUT,
-  [ResponseCode.SLAVE_NOT_AVAILABLE]: Code.HA_NOT_AVAILABLE,
-  [ResponseCode.FLUSH_SLAVE_TIMEOUT]: Code.SLAVE_PERSISTENCE_TIMEOUT,
-  [ResponseCode.MESSAGE_ILLEGAL]: Code.BAD_REQUEST,
-  [ResponseCode.NO_PERMISSION]: Code.FORBIDDEN,
-  [ResponseCode.TOPIC_NOT_EXIST]: Code.TOPIC_NOT_FOUND,
-  [ResponseCode.PULL_NOT_FOUND]: Code.MESSAGE_NOT_FOUND,
-  [ResponseCode.POLLING_TIMEOUT]: Code.MESSAGE_NOT_FOUND,
-  [ResponseCode.PULL_RETRY_IMMEDIATELY]: Code.MESSAGE_NOT_FOUND,
-  [ResponseCode.PULL_OFFSET_MOVED]: Code.ILLEGAL_OFFSET,
-  [ResponseCode.SUBSCRIPTION_PARSE_FAILED]: Code.ILLEGAL_FILTER_EXPRESSION,
-  [ResponseCode.SUBSCRIPTION_NOT_EXIST]: Code.ILLEGAL_FILTER_EXPRESSION,
-  [ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST]: Code.CONSUMER_GROUP_NOT_FOUND,
-  [ResponseCode.QUERY_NOT_FOUND]: Code.OFFSET_NOT_FOUND,
-  [ResponseCode.NO_MESSAGE]: Code.INVALID_RECEIPT_HANDLE,
-  [ResponseCode.POLLING_FULL]: Code.TOO_MANY_REQUESTS,
+/** The one mapping from the core's statuses to v2 codes. */
+const CODES: Readonly<Record<OperationStatus, Code>> = {
+  SUCCESS: Code.OK,
+  SYSTEM_ERROR: Code.INTERNAL_SERVER_ERROR,
+  SYSTEM_BUSY: Code.TOO_MANY_REQUESTS,
+  SERVICE_NOT_AVAILABLE: Code.INTERNAL_SERVER_ERROR,
+  FLUSH_DISK_TIMEOUT: Code.MASTER_PERSISTENCE_TIMEOUT,
+  FLUSH_SLAVE_TIMEOUT: Code.SLAVE_PERSISTENCE_TIMEOUT,
+  SLAVE_NOT_AVAILABLE: Code.HA_NOT_AVAILABLE,
+  MESSAGE_ILLEGAL: Code.BAD_REQUEST,
+  NO_PERMISSION: Code.FORBIDDEN,
+  TOPIC_NOT_EXIST: Code.TOPIC_NOT_FOUND,
+  SUBSCRIPTION_GROUP_NOT_EXIST: Code.CONSUMER_GROUP_NOT_FOUND,
+  SUBSCRIPTION_NOT_EXIST: Code.ILLEGAL_FILTER_EXPRESSION,
+  SUBSCRIPTION_PARSE_FAILED: Code.ILLEGAL_FILTER_EXPRESSION,
+  PULL_NOT_FOUND: Code.MESSAGE_NOT_FOUND,
+  PULL_RETRY_IMMEDIATELY: Code.MESSAGE_NOT_FOUND,
+  PULL_OFFSET_MOVED: Code.ILLEGAL_OFFSET,
+  POLLING_TIMEOUT: Code.MESSAGE_NOT_FOUND,
+  QUERY_NOT_FOUND: Code.OFFSET_NOT_FOUND,
+  NO_MESSAGE: Code.INVALID_RECEIPT_HANDLE,
+  ILLEGAL_TRANSACTION: Code.INVALID_TRANSACTION_ID,
+  CONSUMER_NOT_ONLINE: Code.NOT_FOUND,
 };
 
-/** A broker outcome as a v2 Status, its remark as the message. */
-export function statusOf(outcome: { code: number; remark?: string | undefined }): Status {
-  const code = BY_RESPONSE_CODE[outcome.code] ?? Code.INTERNAL_SERVER_ERROR;
-  return {
-    code,
-    message: outcome.remark ?? (code === Code.OK ? 'OK' : `response code ${outcome.code}`),
-  };
+/** A core outcome as a v2 Status, its remark as the message. */
+export function statusOf(outcome: Outcome): Status {
+  const code = CODES[outcome.status];
+  return { code, message: outcome.remark ?? (code === Code.OK ? 'OK' : outcome.status) };
 }
 
 /** An unexpected failure as a v2 Status (handlers never let an exception escape as a gRPC error). */

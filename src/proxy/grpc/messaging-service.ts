@@ -17,7 +17,7 @@ import { javaStringHash } from '../../common/message/java-hash.ts';
 import { MessageSysFlag } from '../../common/constants/message-sys-flag.ts';
 import { isReadable, isWriteable } from '../../common/constants/perm-name.ts';
 import type { TopicConfig } from '../../common/protocol-data/route-data.ts';
-import { ResponseCode } from '../../remoting/protocol/response-code.ts';
+import { succeeded } from '../../broker/operations/outcome.ts';
 import { Code, OK, status, statusOf, statusOfError, type Status } from './grpc-status.ts';
 import {
   fromMillis,
@@ -161,7 +161,7 @@ export function messagingService(o: MessagingServiceOptions): {
 
     Heartbeat: unary((_req, ctx) => {
       const r = telemetry.heartbeat(ctx.clientId);
-      return { status: r.code === ResponseCode.SUCCESS ? OK : statusOf(r) };
+      return { status: statusOf(r) };
     }),
 
     NotifyClientTermination: unary((_req, ctx) => {
@@ -205,10 +205,7 @@ export function messagingService(o: MessagingServiceOptions): {
             : MessageSysFlag.TRANSACTION_NOT_TYPE;
       const r = await ops.send.endTransaction(commitLogOffset, -1, outcome);
       return {
-        status:
-          r.code === ResponseCode.SUCCESS
-            ? OK
-            : status(Code.INVALID_TRANSACTION_ID, r.remark ?? 'cannot end the transaction'),
+        status: statusOf(r),
       };
     }),
 
@@ -330,7 +327,7 @@ export function messagingService(o: MessagingServiceOptions): {
         q.id,
         Number(req.offset),
       );
-      return { status: r.code === ResponseCode.SUCCESS ? OK : statusOf(r) };
+      return { status: statusOf(r) };
     }),
 
     GetOffset: unary((req, ctx) => {
@@ -481,7 +478,7 @@ export function messagingService(o: MessagingServiceOptions): {
       bornHost: encodeSocketAddress(ctx.peerHost, 0),
       batch: false,
     });
-    if (r.code !== ResponseCode.SUCCESS) return fail(statusOf(r));
+    if (!succeeded(r)) return fail(statusOf(r));
     const entry: Res = {
       status: OK,
       messageId,
@@ -574,7 +571,7 @@ export function messagingService(o: MessagingServiceOptions): {
       },
     });
     if (call.cancelled) return;
-    call.write({ status: r.code === ResponseCode.SUCCESS ? OK : statusOf(r) });
+    call.write({ status: statusOf(r) });
     if (r.body) {
       for (let p = 0; p + 4 <= r.body.length;) {
         const size = r.body.readInt32BE(p);

@@ -2,6 +2,7 @@ import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { BrokerOperations } from '../../broker/operations/broker-operations.ts';
 import type { HeartbeatData } from '../../common/protocol-data/heartbeat-data.ts';
+import { OK as OK_OUTCOME, type Outcome } from '../../broker/operations/outcome.ts';
 import { GrpcClientConnection } from './grpc-client-connection.ts';
 import {
   fromMillis,
@@ -10,7 +11,7 @@ import {
   type ProtoTime,
   type V2Resource,
 } from './message-mapping.ts';
-import { Code, OK, status, statusOf } from './grpc-status.ts';
+import { Code, status, statusOf } from './grpc-status.ts';
 
 type Command = Record<string, unknown> & {
   settings?: Settings;
@@ -107,7 +108,7 @@ export class TelemetrySessions {
       this.sessions.set(clientId, session);
       const registered = this.register(session);
       const reply = {
-        status: registered.code === 0 ? OK : statusOf(registered),
+        status: statusOf(registered),
         settings: this.answer(settings, namespace),
       };
       stream.write(reply);
@@ -167,7 +168,7 @@ export class TelemetrySessions {
   }
 
   /** Registers a session's producer topics and consumer group with the core (as a heartbeat). */
-  private register(session: Session): { code: number; remark?: string } {
+  private register(session: Session): Outcome {
     const data: HeartbeatData = { clientID: session.clientId };
     if (session.clientType === 'PRODUCER')
       data.producerDataSet = [...session.topics].map((groupName) => ({ groupName }));
@@ -192,9 +193,9 @@ export class TelemetrySessions {
   }
 
   /** Heartbeat: the client is alive; its registration is refreshed as a Remoting heartbeat would. */
-  heartbeat(clientId: string): { code: number; remark?: string } {
+  heartbeat(clientId: string): Outcome {
     const session = this.sessions.get(clientId);
-    return session ? this.register(session) : { code: 0 };
+    return session ? this.register(session) : OK_OUTCOME;
   }
 
   /** SendMessage tells which client publishes to which topic (Settings may predate the topic). */
