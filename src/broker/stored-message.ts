@@ -1,6 +1,6 @@
 import type { MessageExt, MessageExtBrokerInner } from '../common/message/message-ext.ts';
 import { MessageConst } from '../common/message/message-const.ts';
-import { decodeProperties, encodeProperties } from '../common/message/message-properties.ts';
+import { encodeProperties, replaceProperties } from '../common/message/message-properties.ts';
 import { tagsHashCode } from '../common/message/java-hash.ts';
 import { recordLayout, RecordOffset } from '../common/message/message-ext-codec.ts';
 
@@ -46,9 +46,10 @@ export function parkInSystemTopic(
   target: { topic: string; queueId: number; tagsCode: number },
   extra: readonly (readonly [string, string])[],
 ): MessageExtBrokerInner {
-  const props = decodeProperties(msg.propertiesString);
-  for (const [name, value] of extra) props.set(name, value);
-  props.set(MessageConst.PROPERTY_REAL_TOPIC, msg.topic);
-  props.set(MessageConst.PROPERTY_REAL_QUEUE_ID, String(msg.queueId));
-  return { ...msg, ...target, propertiesString: encodeProperties(props) };
+  const propertiesString = replaceProperties(msg.propertiesString, [
+    ...extra,
+    [MessageConst.PROPERTY_REAL_TOPIC, msg.topic],
+    [MessageConst.PROPERTY_REAL_QUEUE_ID, String(msg.queueId)],
+  ]);
+  return { ...msg, ...target, propertiesString };
 }

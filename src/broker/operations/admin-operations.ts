@@ -4,10 +4,9 @@ import {
   newSubscriptionGroupConfig,
   type SubscriptionGroupConfig,
 } from '../managers/subscription-group-manager.ts';
-import { OperationStatus } from './outcome.ts';
 import type { ClientChannel, ConsumerGroupInfo } from '../managers/consumer-manager.ts';
 import type { CoreDeps } from './core-deps.ts';
-import { fail, type Outcome } from './outcome.ts';
+import { fail, OperationStatus, type Outcome } from './outcome.ts';
 import {
   resetConsumerOffset,
   type ResetOffsetInput,

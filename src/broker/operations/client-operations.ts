@@ -1,12 +1,11 @@
 import type { HeartbeatData } from '../../common/protocol-data/heartbeat-data.ts';
 import { retryTopic } from '../../common/constants/topic-validator.ts';
-import { OperationStatus } from './outcome.ts';
 import type { ClientConnection } from '../managers/client-connection.ts';
 
 export type { ClientConnection, TransactionCheck } from '../managers/client-connection.ts';
 import type { CoreDeps } from './core-deps.ts';
 import type { MessageFilters } from './message-filters.ts';
-import { fail, type Outcome } from './outcome.ts';
+import { fail, OperationStatus, type Outcome } from './outcome.ts';
 
 /** The client family: heartbeats register producers and consumers; unregistering drops them. */
 export class ClientOperations {

@@ -1,10 +1,9 @@
 import { decodeRecord } from '../../common/message/message-ext-codec.ts';
 import { javaStringHash } from '../../common/message/java-hash.ts';
 import { parseTagExpression } from '../../common/protocol-data/heartbeat-data.ts';
-import { OperationStatus } from './outcome.ts';
 import type { MessageFilter } from '../../store/api.ts';
 import { compileSql92, type Sql92Filter } from '../filter/sql92-filter.ts';
-import { fail, type Outcome } from './outcome.ts';
+import { fail, OperationStatus, type Outcome } from './outcome.ts';
 
 /** Subscriptions as store filters: tags by hash code, SQL92 on properties (compiled once, cached). */
 export class MessageFilters {

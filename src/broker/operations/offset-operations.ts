@@ -1,6 +1,5 @@
-import { OperationStatus } from './outcome.ts';
 import type { CoreDeps } from './core-deps.ts';
-import type { Outcome } from './outcome.ts';
+import { OperationStatus, type Outcome } from './outcome.ts';
 
 /** Consumer group offsets (with the admin reset rules) and a queue's offsets and times. */
 export class OffsetOperations {

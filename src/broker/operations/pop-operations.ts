@@ -1,10 +1,9 @@
-import { isReadable } from '../../common/constants/perm-name.ts';
-import { OperationStatus } from './outcome.ts';
 import type { PoppedMessage } from '../services/pop-service.ts';
 import { POP_ORDER_REVIVE_QUEUE } from '../services/pop-service.ts';
 import type { CoreDeps } from './core-deps.ts';
+import { checkConsume } from './consume-checks.ts';
 import type { MessageFilters } from './message-filters.ts';
-import { fail, type Outcome } from './outcome.ts';
+import { fail, OperationStatus, type Outcome } from './outcome.ts';
 
 export interface PopInput {
   group: string;
@@ -72,7 +71,7 @@ export class PopOperations {
       messages: [],
       startOffsets: new Map<number, number>(),
     };
-    const checked = this.checkConsume(input.group, input.topic, input.queueId);
+    const checked = checkConsume(this.d, input.group, input.topic, input.queueId, true);
     if ('status' in checked) return { ...empty, ...checked };
     if (!(input.maxMsgNums >= 1 && input.maxMsgNums <= POP_MAX_MSG_NUMS))
       return {
@@ -195,47 +194,6 @@ export class PopOperations {
       OperationStatus.NO_MESSAGE,
       `the receipt handle of ${topic}-${queueId} offset ${offset} has expired: the message was handed out again`,
     );
-  }
-
-  /** The checks a consume request passes: readable broker and topic, queue in range, group allowed. */
-  private checkConsume(
-    groupName: string,
-    topic: string,
-    queueId: number,
-  ): Outcome | { readQueueNums: number; retryMaxTimes: number } {
-    if (!isReadable(this.d.config.brokerPermission))
-      return fail(
-        OperationStatus.NO_PERMISSION,
-        `the broker[${this.d.config.brokerName}] pulling message is forbidden`,
-      );
-    const tc = this.d.topics.get(topic);
-    if (!tc)
-      return fail(
-        OperationStatus.TOPIC_NOT_EXIST,
-        `topic[${topic}] not exist, apply first please!`,
-      );
-    if (!isReadable(tc.perm))
-      return fail(
-        OperationStatus.NO_PERMISSION,
-        `the topic[${topic}] pulling message is forbidden`,
-      );
-    if (queueId < -1 || queueId >= tc.readQueueNums)
-      return fail(
-        OperationStatus.SYSTEM_ERROR,
-        `queueId[${queueId}] is illegal, topic ${topic} has ${tc.readQueueNums} read queues`,
-      );
-    const group = this.d.groups.findOrCreate(groupName, this.d.config.autoCreateSubscriptionGroup);
-    if (!group)
-      return fail(
-        OperationStatus.SUBSCRIPTION_GROUP_NOT_EXIST,
-        `subscription group [${groupName}] does not exist`,
-      );
-    if (!group.consumeEnable)
-      return fail(
-        OperationStatus.NO_PERMISSION,
-        `subscription group [${groupName}] no permission to consume`,
-      );
-    return { readQueueNums: tc.readQueueNums, retryMaxTimes: group.retryMaxTimes };
   }
 }
 

@@ -1,9 +1,8 @@
-import { isReadable } from '../../common/constants/perm-name.ts';
-import { OperationStatus } from './outcome.ts';
 import { pullStatusOf } from './store-status.ts';
 import type { CoreDeps } from './core-deps.ts';
+import { checkConsume } from './consume-checks.ts';
 import type { MessageFilters } from './message-filters.ts';
-import { fail, type Outcome } from './outcome.ts';
+import { fail, OperationStatus, type Outcome } from './outcome.ts';
 
 export interface PullInput {
   group: string;
@@ -78,63 +77,8 @@ export class PullOperations {
       maxOffset: 0,
       messageCount: 0,
     };
-    if (!isReadable(this.d.config.brokerPermission)) {
-      return {
-        ...empty,
-        ...fail(
-          OperationStatus.NO_PERMISSION,
-          `the broker[${this.d.config.brokerName}] pulling message is forbidden`,
-        ),
-      };
-    }
-    const tc = this.d.topics.get(input.topic);
-    if (!tc)
-      return {
-        ...empty,
-        ...fail(
-          OperationStatus.TOPIC_NOT_EXIST,
-          `topic[${input.topic}] not exist, apply first please!`,
-        ),
-      };
-    if (!isReadable(tc.perm))
-      return {
-        ...empty,
-        ...fail(
-          OperationStatus.NO_PERMISSION,
-          `the topic[${input.topic}] pulling message is forbidden`,
-        ),
-      };
-    if (input.queueId < 0 || input.queueId >= tc.readQueueNums) {
-      return {
-        ...empty,
-        ...fail(
-          OperationStatus.SYSTEM_ERROR,
-          `queueId[${input.queueId}] is illegal, topic ${input.topic} has ${tc.readQueueNums} read queues`,
-        ),
-      };
-    }
-    const group = this.d.groups.findOrCreate(
-      input.group,
-      this.d.config.autoCreateSubscriptionGroup,
-    );
-    if (!group) {
-      return {
-        ...empty,
-        ...fail(
-          OperationStatus.SUBSCRIPTION_GROUP_NOT_EXIST,
-          `subscription group [${input.group}] does not exist`,
-        ),
-      };
-    }
-    if (!group.consumeEnable) {
-      return {
-        ...empty,
-        ...fail(
-          OperationStatus.NO_PERMISSION,
-          `subscription group [${input.group}] no permission to consume`,
-        ),
-      };
-    }
+    const checked = checkConsume(this.d, input.group, input.topic, input.queueId, false);
+    if ('status' in checked) return { ...empty, ...checked };
     let expression = input.subscription;
     let type = input.expressionType;
     if (expression === undefined) {

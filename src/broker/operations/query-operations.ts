@@ -1,6 +1,5 @@
-import { OperationStatus } from './outcome.ts';
 import type { CoreDeps } from './core-deps.ts';
-import { fail, type Outcome } from './outcome.ts';
+import { fail, OperationStatus, type Outcome } from './outcome.ts';
 
 export interface QueryMessageOutcome extends Outcome {
   records: Buffer[];

@@ -1,6 +1,5 @@
-import { OperationStatus } from './outcome.ts';
 import type { CoreDeps } from './core-deps.ts';
-import type { Outcome } from './outcome.ts';
+import { OperationStatus, type Outcome } from './outcome.ts';
 
 export interface ResetOffsetInput {
   group: string;

@@ -1,7 +1,6 @@
 import { MessageConst } from '../../common/message/message-const.ts';
 import { decodeRecord } from '../../common/message/message-ext-codec.ts';
 import type { MessageExtBrokerInner } from '../../common/message/message-ext.ts';
-import { findProperty } from '../../common/message/message-properties.ts';
 import { parseDelayLevels } from '../../common/constants/delay-levels.ts';
 import { MessageSysFlag, transactionType } from '../../common/constants/message-sys-flag.ts';
 import { tagsHashCode } from '../../common/message/java-hash.ts';
@@ -15,11 +14,11 @@ import {
   RETRY_GROUP_TOPIC_PREFIX,
   SystemTopic,
 } from '../../common/constants/topic-validator.ts';
-import { OperationStatus } from './outcome.ts';
 import { parkInSystemTopic, restoreForAppend } from '../stored-message.ts';
 import { putStatusOf } from './store-status.ts';
 import type { CoreDeps } from './core-deps.ts';
-import { fail, type Outcome } from './outcome.ts';
+import { fail, OperationStatus, type Outcome } from './outcome.ts';
+import { readSendProperties, type SendProperties } from './send-properties.ts';
 
 export interface SendInput {
   producerGroup: string;
@@ -76,10 +75,11 @@ export class SendOperations {
    * A message with a DELAY level waits in SCHEDULE_TOPIC_XXXX (queue = level - 1) until the
    * schedule service moves it back to its real topic and queue. Levels above the table clamp.
    */
-  private toSchedule(msg: MessageExtBrokerInner): MessageExtBrokerInner {
-    const delay = Number(
-      findProperty(msg.propertiesString, MessageConst.PROPERTY_DELAY_TIME_LEVEL) ?? 0,
-    );
+  private toSchedule(
+    msg: MessageExtBrokerInner,
+    delayLevel: string | undefined,
+  ): MessageExtBrokerInner {
+    const delay = Number(delayLevel ?? 0);
     if (!(delay > 0) || transactionType(msg.sysFlag) === MessageSysFlag.TRANSACTION_PREPARED_TYPE)
       return msg;
     const level = Math.min(Math.floor(delay), this.maxDelayLevel);
@@ -161,9 +161,11 @@ export class SendOperations {
     try {
       if (input.batch) msgs = this.decodeBatch(input, queueId);
       else {
+        const props = readSendProperties(input.propertiesString);
         const one = this.prepare(
           input,
-          this.inner(input, queueId, input.propertiesString, input.body),
+          this.inner(input, queueId, input.flag, input.propertiesString, props, input.body),
+          props,
         );
         if ('status' in one) return one;
         msgs = [one];
@@ -191,41 +193,45 @@ export class SendOperations {
   private inner(
     input: SendInput,
     queueId: number,
+    flag: number,
     propertiesString: string,
+    props: SendProperties,
     body: Buffer,
   ): MessageExtBrokerInner {
-    const tags = findProperty(propertiesString, MessageConst.PROPERTY_TAGS);
     return {
       topic: input.topic,
       queueId,
-      flag: input.flag,
+      flag,
       body,
       propertiesString,
-      tagsCode: tagsHashCode(tags),
+      tagsCode: tagsHashCode(props.tags),
       sysFlag: input.sysFlag,
       bornTimestamp: input.bornTimestamp,
       bornHost: input.bornHost,
       storeHost: this.d.storeHost,
       reconsumeTimes: input.reconsumeTimes,
       preparedTransactionOffset: 0,
-      keys: findProperty(propertiesString, MessageConst.PROPERTY_KEYS),
-      uniqKey: findProperty(propertiesString, MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX),
+      keys: props.keys,
+      uniqKey: props.uniqKey,
     };
   }
 
   /** Where a single send really goes: a half message, the timer wheel, a delay queue, the DLQ, or its topic. */
-  private prepare(input: SendInput, msg: MessageExtBrokerInner): MessageExtBrokerInner | Outcome {
+  private prepare(
+    input: SendInput,
+    msg: MessageExtBrokerInner,
+    props: SendProperties,
+  ): MessageExtBrokerInner | Outcome {
     const prepared =
       transactionType(input.sysFlag) === MessageSysFlag.TRANSACTION_PREPARED_TYPE ||
-      findProperty(msg.propertiesString, MessageConst.PROPERTY_TRANSACTION_PREPARED) === 'true';
+      props.transactionPrepared;
     if (prepared)
       return this.d.transactions.toHalf(
         { ...msg, sysFlag: (msg.sysFlag & ~0xc) | MessageSysFlag.TRANSACTION_PREPARED_TYPE },
         input.producerGroup,
       );
-    const timed = this.toTimer(msg);
-    if (timed !== msg) return timed;
-    return this.toSchedule(this.retryOrDlq(input, msg));
+    if (props.timer) return this.toTimer(msg, props.timer);
+    return this.toSchedule(this.retryOrDlq(input, msg), props.delayLevel);
   }
 
   /**
@@ -233,22 +239,10 @@ export class SendOperations {
    * timer topic (due time as tags code, TIMER_OUT_MS) until the timing wheel delivers it. A due
    * time already past is delivered at once; one beyond timerMaxDelaySec is refused.
    */
-  private toTimer(msg: MessageExtBrokerInner): MessageExtBrokerInner | Outcome {
-    const ps = msg.propertiesString;
-    const at = findProperty(ps, MessageConst.PROPERTY_TIMER_DELIVER_MS);
-    const sec =
-      at === undefined ? findProperty(ps, MessageConst.PROPERTY_TIMER_DELAY_SEC) : undefined;
-    const ms =
-      at === undefined && sec === undefined
-        ? findProperty(ps, MessageConst.PROPERTY_TIMER_DELAY_MS)
-        : undefined;
-    if (at === undefined && sec === undefined && ms === undefined) return msg;
-    const [name, value] =
-      at !== undefined
-        ? [MessageConst.PROPERTY_TIMER_DELIVER_MS, at]
-        : sec !== undefined
-          ? [MessageConst.PROPERTY_TIMER_DELAY_SEC, sec]
-          : [MessageConst.PROPERTY_TIMER_DELAY_MS, ms ?? ''];
+  private toTimer(
+    msg: MessageExtBrokerInner,
+    { name, value }: { name: string; value: string },
+  ): MessageExtBrokerInner | Outcome {
     const store = this.d.store.config;
     if (!store.timerWheelEnable)
       return fail(
@@ -316,9 +310,11 @@ export class SendOperations {
       const props = b.toString('utf8', propsStart, propsStart + propsLength);
       out.push(
         this.inner(
-          { ...input, flag },
+          input,
           queueId,
+          flag,
           props,
+          readSendProperties(props),
           b.subarray(bodyStart, bodyStart + bodyLength),
         ),
       );
@@ -374,7 +370,9 @@ export class SendOperations {
         reconsumeTimes: msg.reconsumeTimes + 1,
       },
     );
-    const result = await this.d.store.putMessage(toDlq ? retry : this.toSchedule(retry));
+    const result = await this.d.store.putMessage(
+      toDlq ? retry : this.toSchedule(retry, props.get(MessageConst.PROPERTY_DELAY_TIME_LEVEL)),
+    );
     const status = putStatusOf(result.status);
     return status === OperationStatus.SUCCESS
       ? { status }

@@ -46,3 +46,28 @@ export function findProperty(text: string, name: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The properties string with `entries` set: pairs of those names are dropped in one scan and the
+ * new ones appended, so parking a message in a system topic needs no decode into a Map and back.
+ */
+export function replaceProperties(
+  text: string,
+  entries: readonly (readonly [string, string])[],
+): string {
+  let out = '';
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf(PROPERTY_SEPARATOR, start);
+    if (end < 0) end = text.length;
+    const sep = text.indexOf(NAME_VALUE_SEPARATOR, start);
+    if (sep >= start && sep < end) {
+      const name = text.slice(start, sep);
+      if (!entries.some((e) => e[0] === name)) out += text.slice(start, end) + PROPERTY_SEPARATOR;
+    }
+    start = end + 1;
+  }
+  for (const [name, value] of entries)
+    out += name + NAME_VALUE_SEPARATOR + value + PROPERTY_SEPARATOR;
+  return out;
+}

@@ -1,0 +1,94 @@
+import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { BrokerOperations } from '../../broker/operations/broker-operations.ts';
+import type { TopicConfig } from '../../common/protocol-data/route-data.ts';
+import { Code, status, statusOfError, type Status } from './grpc-status.ts';
+import type { TelemetrySessions } from './telemetry.ts';
+
+export type Req = Record<string, unknown>;
+export type Res = Record<string, unknown>;
+
+/** Call context from the metadata: the client id and namespace every RPC carries. */
+export interface Ctx {
+  clientId: string;
+  namespace: string;
+  peerHost: string;
+  /** host:port of the client. */
+  peer: string;
+}
+
+type Call = { metadata: { get(k: string): unknown[] }; getPeer(): string };
+type UnaryHandler = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
+
+/** What every RPC family's handlers share: the core, the sessions, and the call plumbing. */
+export interface RpcEnv {
+  ops: BrokerOperations;
+  logger: Logger;
+  telemetry: TelemetrySessions;
+  /** Cancels a timer message not yet due (RecallMessage); false when it is already due. */
+  recall: (messageId: string, deliverMs: number) => boolean;
+  /** host:port clients reach this endpoint at, when a request does not say. */
+  endpoint: () => { host: string; port: number };
+  ctxOf: (call: Call) => Ctx;
+  /** A unary handler that answers every failure inside the response's Status. */
+  unary: (fn: (req: Req, ctx: Ctx) => Promise<Res> | Res) => UnaryHandler;
+  /** The topic, or TOPIC_NOT_FOUND naming it. */
+  topicOr: (name: string) => TopicConfig | Status;
+}
+
+export function createRpcEnv(
+  base: Pick<RpcEnv, 'ops' | 'logger' | 'telemetry' | 'recall' | 'endpoint'>,
+): RpcEnv {
+  const { logger } = base;
+  const ctxOf = (call: Call): Ctx => {
+    const first = (k: string): string => {
+      const v = call.metadata.get(k)[0];
+      return typeof v === 'string' ? v : v instanceof Buffer ? v.toString() : '';
+    };
+    const peer = call.getPeer();
+    const host = /^(?:ipv4:)?(\d+\.\d+\.\d+\.\d+):\d+$/.exec(peer)?.[1] ?? '127.0.0.1';
+    return {
+      clientId: first('x-mq-client-id'),
+      namespace: first('x-mq-namespace'),
+      peerHost: host,
+      peer: peer.replace(/^ipv[46]:/, ''),
+    };
+  };
+  const unary =
+    (fn: (req: Req, ctx: Ctx) => Promise<Res> | Res): UnaryHandler =>
+    (call, callback) => {
+      const ctx = ctxOf(call);
+      Promise.resolve()
+        .then(() => (ctx.clientId ? fn(call.request, ctx) : { status: clientIdRequired() }))
+        .then(
+          (res) => {
+            const st = res.status as Status | undefined;
+            if (st && st.code !== Code.OK)
+              logger.debug(
+                { rpc: fn.name, code: st.code, remark: st.message },
+                'gRPC call answered',
+              );
+            callback(null, res);
+          },
+          (err: unknown) => {
+            logger.error({ err }, 'gRPC call failed');
+            callback(null, { status: statusOfError(err) });
+          },
+        );
+    };
+  const topicOr = (name: string): TopicConfig | Status =>
+    base.ops.admin.topic(name) ??
+    status(
+      Code.TOPIC_NOT_FOUND,
+      `No topic route info in name server for the topic: ${name} (create it with rmq admin updateTopic)`,
+    );
+  return { ...base, ctxOf, unary, topicOr };
+}
+
+export function clientIdRequired(): Status {
+  return status(Code.CLIENT_ID_REQUIRED, 'the x-mq-client-id header is required');
+}
+
+export function text(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}

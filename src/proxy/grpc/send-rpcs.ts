@@ -1,0 +1,237 @@
+import { gunzipSync } from 'node:zlib';
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import { MessageConst } from '../../common/message/message-const.ts';
+import { encodeProperties } from '../../common/message/message-properties.ts';
+import { encodeSocketAddress } from '../../common/message/socket-address.ts';
+import { javaStringHash } from '../../common/message/java-hash.ts';
+import { MessageSysFlag } from '../../common/constants/message-sys-flag.ts';
+import { succeeded } from '../../broker/operations/outcome.ts';
+import { Code, OK, status, statusOf, type Status } from './grpc-status.ts';
+import {
+  reservedPropertyKey,
+  toMillis,
+  wrapNamespace,
+  type V2Message,
+  type V2Resource,
+} from './message-mapping.ts';
+import { acceptTypes, type MESSAGE_TYPES } from './route-rpcs.ts';
+import { text, type Ctx, type Res, type RpcEnv } from './rpc-env.ts';
+
+const MAX_PROPERTIES_BYTES = 16 * 1024;
+
+/** Publishing: SendMessage (normal, FIFO, delay, transaction) and RecallMessage of a timer message. */
+export function sendRpcs(env: RpcEnv): UntypedServiceImplementation {
+  const { ops, unary, telemetry, topicOr } = env;
+  const { limits } = ops;
+  const brokerName = limits.brokerName;
+  return {
+    SendMessage: unary(async (req, ctx) => {
+      const messages = (req.messages as V2Message[] | undefined) ?? [];
+      if (messages.length === 0)
+        return { status: status(Code.BAD_REQUEST, 'the request holds no message'), entries: [] };
+      const entries: Res[] = [];
+      for (const m of messages) entries.push(await sendOne(m, ctx));
+      const failed = entries.find((e) => (e.status as Status).code !== Code.OK);
+      return { status: failed ? failed.status : OK, entries };
+    }),
+
+    RecallMessage: unary((req, ctx) => {
+      const handle = parseRecallHandle(text(req.recallHandle));
+      const topic = wrapNamespace(ctx.namespace, (req.topic as V2Resource).name);
+      if (!handle || handle.topic !== topic || handle.brokerName !== brokerName)
+        return {
+          status: status(
+            Code.BAD_REQUEST,
+            `the recall handle does not name a timer message of ${topic} on ${brokerName}`,
+          ),
+        };
+      if (!env.recall(handle.messageId, handle.deliverMs))
+        return {
+          status: status(
+            Code.NOT_FOUND,
+            `the message ${handle.messageId} was already due and delivered`,
+          ),
+        };
+      return { status: OK, messageId: handle.messageId };
+    }),
+  };
+
+  /** One message of a SendMessage: checked as the proxy checks it, then sent through the core. */
+  async function sendOne(m: V2Message, ctx: Ctx): Promise<Res> {
+    const sp = m.systemProperties;
+    const messageId = sp.messageId ?? '';
+    const fail = (st: Status): Res => ({ status: st, messageId, transactionId: '', offset: 0 });
+    if (!messageId.trim()) return fail(status(Code.ILLEGAL_MESSAGE_ID, 'the message id is blank'));
+    const topic = wrapNamespace(ctx.namespace, m.topic.name);
+    const tc = topicOr(topic);
+    if ('code' in tc) return fail(tc);
+    const kind = checkKind(m, topic, acceptTypes(tc), limits.timerMaxDelaySec);
+    if ('code' in kind) return fail(kind);
+    const props = userProperties(m);
+    if (!(props instanceof Map)) return fail(props);
+    const body = inflatedBody(m, limits.maxMessageSize);
+    if (!Buffer.isBuffer(body)) return fail(body);
+    const { type, group, deliverMs } = kind;
+    addSystemProperties(props, m, kind, topic);
+    telemetry.notePublisher(ctx.clientId, topic);
+    const queueId = group ? Math.abs(javaStringHash(group)) % Math.max(1, tc.writeQueueNums) : -1;
+    const r = await ops.send.sendMessage({
+      producerGroup: topic,
+      topic,
+      defaultTopicQueueNums: tc.writeQueueNums,
+      queueId,
+      sysFlag: type === 'TRANSACTION' ? MessageSysFlag.TRANSACTION_PREPARED_TYPE : 0,
+      bornTimestamp: toMillis(sp.bornTimestamp) || Date.now(),
+      flag: 0,
+      propertiesString: encodeProperties(props),
+      reconsumeTimes: 0,
+      body,
+      bornHost: encodeSocketAddress(ctx.peerHost, 0),
+      batch: false,
+    });
+    if (!succeeded(r)) return fail(statusOf(r));
+    const entry: Res = {
+      status: OK,
+      messageId,
+      // A half message is ended by its offset id; other messages carry their own id, as the proxy.
+      transactionId: type === 'TRANSACTION' ? (r.msgId ?? '') : messageId,
+      offset: r.queueOffset ?? 0,
+    };
+    if (type === 'DELAY')
+      entry.recallHandle = recallHandle(topic, brokerName, deliverMs, messageId);
+    return entry;
+  }
+}
+
+type MessageType = (typeof MESSAGE_TYPES)[number];
+
+interface MessageKind {
+  type: MessageType;
+  group: string | undefined;
+  deliverMs: number;
+  tag: string | undefined;
+}
+
+const conflict = (message: string): Status =>
+  status(Code.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE, message);
+
+/** The message's type against its topic's, and the system properties each type needs or forbids. */
+function checkKind(
+  m: V2Message,
+  topic: string,
+  accepted: readonly string[],
+  timerMaxDelaySec: number,
+): MessageKind | Status {
+  const sp = m.systemProperties;
+  const type = (sp.messageType ?? 'NORMAL') as MessageType;
+  if (!accepted.includes(type))
+    return conflict(
+      `topic ${topic} accepts ${accepted.join('/')} messages, not ${type} (its message.type attribute)`,
+    );
+  const group = sp._messageGroup ? sp.messageGroup : undefined;
+  const deliverMs = sp._deliveryTimestamp ? toMillis(sp.deliveryTimestamp) : 0;
+  if (type === 'FIFO' && !group) return conflict('a FIFO message needs a message group');
+  if (type === 'DELAY' && !deliverMs) return conflict('a DELAY message needs a delivery timestamp');
+  if (type !== 'FIFO' && group) return conflict(`a ${type} message cannot have a message group`);
+  if (group && Buffer.byteLength(group) >= 64)
+    return status(Code.ILLEGAL_MESSAGE_GROUP, 'the message group is 64 bytes or longer');
+  const tag = sp._tag ? sp.tag : undefined;
+  if (tag !== undefined && (tag.trim() === '' || tag.includes('|') || hasControlCharacter(tag)))
+    return status(
+      Code.ILLEGAL_MESSAGE_TAG,
+      `the tag "${tag}" is blank or has "|" or control characters`,
+    );
+  if (deliverMs - Date.now() > timerMaxDelaySec * 1000)
+    return status(
+      Code.ILLEGAL_DELIVERY_TIME,
+      `the delivery time is more than timerMaxDelaySec ${timerMaxDelaySec} s ahead`,
+    );
+  return { type, group, deliverMs, tag };
+}
+
+/** The user properties, refused when a key is reserved or all of them are too large. */
+function userProperties(m: V2Message): Map<string, string> | Status {
+  const props = new Map<string, string>();
+  let propertyBytes = 0;
+  for (const [k, v] of Object.entries(m.userProperties ?? {})) {
+    const reserved = reservedPropertyKey(k);
+    if (reserved) return status(Code.ILLEGAL_MESSAGE_PROPERTY_KEY, reserved);
+    props.set(k, v);
+    propertyBytes += Buffer.byteLength(k) + Buffer.byteLength(v);
+  }
+  if (propertyBytes > MAX_PROPERTIES_BYTES)
+    return status(
+      Code.MESSAGE_PROPERTIES_TOO_LARGE,
+      `user properties are ${propertyBytes} bytes, above ${MAX_PROPERTIES_BYTES}`,
+    );
+  return props;
+}
+
+/** The body as stored: GZIP inflated, bounded by maxMessageSize. */
+function inflatedBody(m: V2Message, maxMessageSize: number): Buffer | Status {
+  let body = m.body;
+  if (m.systemProperties.bodyEncoding === 'GZIP') {
+    try {
+      // Bounded: a small compressed body must not inflate past what the broker would store.
+      body = gunzipSync(body, { maxOutputLength: maxMessageSize + 1 });
+    } catch (err) {
+      return status(
+        Code.MESSAGE_BODY_TOO_LARGE,
+        `the GZIP body cannot be inflated within maxMessageSize ${maxMessageSize}: ${(err as Error).message}`,
+      );
+    }
+  }
+  if (body.length > maxMessageSize)
+    return status(
+      Code.MESSAGE_BODY_TOO_LARGE,
+      `the body is ${body.length} bytes, above maxMessageSize ${maxMessageSize}`,
+    );
+  return body;
+}
+
+/** RocketMQ's property names for what v2 carries as system properties. */
+function addSystemProperties(
+  props: Map<string, string>,
+  m: V2Message,
+  kind: MessageKind,
+  topic: string,
+): void {
+  const sp = m.systemProperties;
+  if (kind.tag !== undefined) props.set(MessageConst.PROPERTY_TAGS, kind.tag);
+  const keys = (sp.keys ?? []).filter((k) => k !== '');
+  if (keys.length > 0) props.set(MessageConst.PROPERTY_KEYS, keys.join(MessageConst.KEY_SEPARATOR));
+  props.set(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX, sp.messageId ?? '');
+  props.set(MessageConst.PROPERTY_WAIT_STORE_MSG_OK, 'true');
+  if (kind.group) props.set(MessageConst.PROPERTY_SHARDING_KEY, kind.group);
+  if (kind.type === 'DELAY')
+    props.set(MessageConst.PROPERTY_TIMER_DELIVER_MS, String(kind.deliverMs));
+  if (kind.type === 'TRANSACTION') {
+    props.set(MessageConst.PROPERTY_TRANSACTION_PREPARED, 'true');
+    // gRPC has no producer group: the topic stands for it, as in the RocketMQ proxy.
+    props.set(MessageConst.PROPERTY_PRODUCER_GROUP, topic);
+  }
+}
+
+function recallHandle(
+  topic: string,
+  brokerName: string,
+  deliverMs: number,
+  messageId: string,
+): string {
+  return Buffer.from(`v1 ${topic} ${brokerName} ${deliverMs} ${messageId}`).toString('base64url');
+}
+
+function parseRecallHandle(
+  handle: string,
+): { topic: string; brokerName: string; deliverMs: number; messageId: string } | undefined {
+  const f = Buffer.from(handle, 'base64url').toString('utf8').split(' ');
+  if (f.length !== 5 || f[0] !== 'v1') return undefined;
+  const deliverMs = Number(f[3]);
+  if (!Number.isSafeInteger(deliverMs)) return undefined;
+  return { topic: f[1] ?? '', brokerName: f[2] ?? '', deliverMs, messageId: f[4] ?? '' };
+}
+
+function hasControlCharacter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) < 0x20) return true;
+  return false;
+}
