@@ -135,6 +135,13 @@ export class BrokerController {
       idleTimeoutMs: config.clientChannelMaxIdleTimeSeconds * 1000,
       logger: this.logger,
     });
+    this.registerProcessors();
+    this.client = new RemotingClient({ logger: this.logger });
+    this.registration = this.nameServerRegistration();
+  }
+
+  /** Every Remoting request family, each adapted onto the operations. */
+  private registerProcessors(): void {
     registerSendMessageProcessor(this.server, this.operations);
     registerPullMessageProcessor(this.server, this.operations);
     registerClientManageProcessor(this.server, this.operations);
@@ -144,8 +151,12 @@ export class BrokerController {
     registerQueueLockProcessor(this.server, this.locks);
     registerEndTransactionProcessor(this.server, this.operations);
     registerPopMessageProcessor(this.server, this.operations);
-    this.client = new RemotingClient({ logger: this.logger });
-    this.registration = new NamesrvRegistrationService({
+  }
+
+  /** Registration with every name server: now, on topic changes, and every registerNameServerPeriod. */
+  private nameServerRegistration(): NamesrvRegistrationService {
+    const { config } = this;
+    return new NamesrvRegistrationService({
       client: this.client,
       namesrvAddr: config.namesrvAddr,
       periodMs: config.registerNameServerPeriod,

@@ -27,11 +27,16 @@ function parseAttributes(
   return out;
 }
 
-/** Admin requests of the broker: topics, groups, statistics, connections, runtime info. */
+/** Admin requests of the broker: topics, groups, statistics, offset resets, connections, runtime info. */
 export function registerAdminBrokerProcessor(server: RemotingServer, ops: BrokerOperations): void {
-  const { admin } = ops;
-  const { brokerName } = ops.limits;
+  registerTopicAdmin(server, ops);
+  registerGroupAdmin(server, ops);
+  registerStatsAdmin(server, ops);
+}
 
+/** UPDATE_AND_CREATE_TOPIC, DELETE_TOPIC_IN_BROKER, GET_ALL_TOPIC_CONFIG. */
+function registerTopicAdmin(server: RemotingServer, ops: BrokerOperations): void {
+  const { admin } = ops;
   server.registerProcessor(RequestCode.UPDATE_AND_CREATE_TOPIC, (req) => {
     const h = new ExtFields(req.extFields);
     const topic = h.string('topic');
@@ -66,7 +71,11 @@ export function registerAdminBrokerProcessor(server: RemotingServer, ops: Broker
       dataVersion: version,
     });
   });
+}
 
+/** UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, GET_ALL_SUBSCRIPTIONGROUP_CONFIG, DELETE_SUBSCRIPTIONGROUP. */
+function registerGroupAdmin(server: RemotingServer, ops: BrokerOperations): void {
+  const { admin } = ops;
   server.registerProcessor(RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, (req) => {
     const parsed = parseJsonBody<Partial<SubscriptionGroupConfig>>(req, 'subscription group body');
     if ('error' in parsed) return parsed.error;
@@ -92,7 +101,12 @@ export function registerAdminBrokerProcessor(server: RemotingServer, ops: Broker
     const r = admin.deleteGroup(new ExtFields(req.extFields).string('groupName'));
     return createResponse(req, responseCodeOf(r.status), r.remark);
   });
+}
 
+/** Consume and topic statistics, offset resets, consumer connections, runtime info. */
+function registerStatsAdmin(server: RemotingServer, ops: BrokerOperations): void {
+  const { admin } = ops;
+  const { brokerName } = ops.limits;
   server.registerProcessor(RequestCode.GET_CONSUME_STATS, (req) => {
     const h = new ExtFields(req.extFields);
     const stats = admin.consumeStats(h.string('consumerGroup'), h.optString('topic'));

@@ -71,159 +71,171 @@ export const ADMIN_USAGE = `Usage: rmq admin <command> [-n "host:9876;host2:9876
   queryMsgByKey     -t topic -k key
   resendMessageById -i offsetMsgId [-t topic]   (a dead letter goes back to its original topic)`;
 
+/** What a command gets: its flags, the admin client, and the brokers -b or -c names. */
+interface CommandContext {
+  args: ParsedArgs;
+  admin: AdminClient;
+  targets: () => Promise<string[]>;
+}
+
+/** mqadmin's commands by name; each returns the text to print. */
+const COMMANDS: Readonly<Record<string, (c: CommandContext) => Promise<string>>> = {
+  async updateTopic({ args, admin, targets }) {
+    const topic = need(args, 't', 'topic');
+    const addrs = await targets();
+    const w = Number(args.short.get('w') ?? 8);
+    await admin.updateTopic(addrs, {
+      topic,
+      writeQueueNums: w,
+      readQueueNums: Number(args.short.get('r') ?? w),
+      perm: Number(args.short.get('p') ?? 6),
+      order: args.short.get('o') === 'true',
+      ...(args.short.get('a') ? { attributes: args.short.get('a') } : {}),
+    });
+    return `create topic ${topic} to ${addrs.join(', ')} success.`;
+  },
+  async deleteTopic({ args, admin }) {
+    const topic = need(args, 't', 'topic');
+    await admin.deleteTopic(topic, need(args, 'c', 'cluster'));
+    return `delete topic [${topic}] from cluster [${args.short.get('c')}] success.`;
+  },
+  async topicList({ admin }) {
+    return (await admin.topicList()).join('\n');
+  },
+  async topicRoute({ args, admin }) {
+    return JSON.stringify(await admin.topicRoute(need(args, 't', 'topic')), null, 2);
+  },
+  async topicStatus({ args, admin }) {
+    const stats = await admin.topicStatus(need(args, 't', 'topic'));
+    return table([
+      ['#Broker Name', '#QID', '#Min Offset', '#Max Offset', '#Last Updated'],
+      ...stats.map((s) => [
+        s.brokerName,
+        s.queueId,
+        s.minOffset,
+        s.maxOffset,
+        time(s.lastUpdateTimestamp),
+      ]),
+    ]);
+  },
+  async updateSubGroup({ args, admin, targets }) {
+    const group = need(args, 'g', 'group');
+    const addrs = await targets();
+    const config: Record<string, unknown> & { groupName: string } = { groupName: group };
+    if (args.short.has('o')) config.consumeMessageOrderly = args.short.get('o') === 'true';
+    if (args.short.has('q')) config.retryMaxTimes = Number(args.short.get('q'));
+    if (args.short.has('s')) config.consumeEnable = args.short.get('s') !== 'false';
+    await admin.updateSubGroup(addrs, config);
+    return `create subscription group ${group} to ${addrs.join(', ')} success.`;
+  },
+  async consumerProgress({ args, admin }) {
+    const rows = await admin.consumerProgress(need(args, 'g', 'group'), args.short.get('t'));
+    const diff = rows.reduce((s, r) => s + (r.brokerOffset - r.consumerOffset), 0);
+    return `${table([
+      [
+        '#Topic',
+        '#Broker Name',
+        '#QID',
+        '#Broker Offset',
+        '#Consumer Offset',
+        '#Diff',
+        '#LastTime',
+      ],
+      ...rows.map((r) => [
+        r.topic,
+        r.brokerName,
+        r.queueId,
+        r.brokerOffset,
+        r.consumerOffset,
+        r.brokerOffset - r.consumerOffset,
+        time(r.lastTimestamp),
+      ]),
+    ])}\n\nDiff Total: ${diff}`;
+  },
+  async resetOffsetByTime({ args, admin }) {
+    const group = need(args, 'g', 'group');
+    const topic = need(args, 't', 'topic');
+    const text = need(args, 's', 'timestamp');
+    const timestamp = parseTimestamp(text);
+    const force = bool(args, 'f', true);
+    const rows = await admin.resetOffsetByTime(group, topic, timestamp, force);
+    return `reset consumer offset by specified, group[${group}], topic[${topic}], force[${force}], timestamp(string)[${text}], timestamp(long)[${timestamp}]\n\n${table(
+      [
+        ['#brokerName', '#queueId', '#offset'],
+        ...rows.map((r) => [r.brokerName, r.queueId, r.offset]),
+      ],
+    )}`;
+  },
+  async clusterList({ admin }) {
+    const info = await admin.clusterInfo();
+    const rows: (string | number)[][] = [['#Cluster Name', '#Broker Name', '#BID', '#Addr']];
+    for (const [cluster, names] of Object.entries(info.clusterAddrTable)) {
+      for (const name of names) {
+        for (const [id, addr] of Object.entries(info.brokerAddrTable[name]?.brokerAddrs ?? {}))
+          rows.push([cluster, name, id, addr]);
+      }
+    }
+    return table(rows);
+  },
+  async brokerStatus({ args, admin }) {
+    const status = await admin.brokerStatus(need(args, 'b', 'brokerAddr'));
+    return table(Object.entries(status).sort(([a], [b]) => a.localeCompare(b)));
+  },
+  async queryMsgById({ args, admin }) {
+    const m = await admin.queryMsgById(need(args, 'i', 'msgId'));
+    return table([
+      ['Topic:', m.topic],
+      ['Tags:', m.properties.get('TAGS') ?? ''],
+      ['Keys:', m.properties.get('KEYS') ?? ''],
+      ['Queue ID:', m.queueId],
+      ['Queue Offset:', m.queueOffset],
+      ['CommitLog Offset:', m.commitLogOffset],
+      ['Reconsume Times:', m.reconsumeTimes],
+      ['Born Timestamp:', time(m.bornTimestamp)],
+      ['Store Timestamp:', time(m.storeTimestamp)],
+      ['Born Host:', `${m.bornHost.host}:${m.bornHost.port}`],
+      ['Store Host:', `${m.storeHost.host}:${m.storeHost.port}`],
+      ['System Flag:', m.sysFlag],
+      ['Properties:', JSON.stringify(Object.fromEntries(m.properties))],
+      ['Message Body:', m.body.toString('utf8')],
+    ]);
+  },
+  async queryMsgByKey({ args, admin }) {
+    const topic = need(args, 't', 'topic');
+    const msgs = await admin.queryMsgByKey(topic, need(args, 'k', 'key'));
+    return table([
+      ['#Message ID', '#QID', '#Offset'],
+      ...msgs.map((m) => [
+        m.properties.get('UNIQ_KEY') ?? String(m.commitLogOffset),
+        m.queueId,
+        m.queueOffset,
+      ]),
+    ]);
+  },
+  async resendMessageById({ args, admin }) {
+    const r = await admin.resendMessageById(need(args, 'i', 'msgId'), args.short.get('t'));
+    return `resent to ${r.target}, queue ${r.queueId}, offset ${r.queueOffset}`;
+  },
+};
+
 /** `rmq admin <command>`: mqadmin's commands and flags. Returns the text to print. */
 export async function runAdmin(args: ParsedArgs, env: NodeJS.ProcessEnv): Promise<string> {
   const command = args.positional[1];
   if (!command || command === 'help') return ADMIN_USAGE;
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!run) throw new UsageError(`unknown admin command "${command}"\n\n${ADMIN_USAGE}`);
   const admin = new AdminClient({
     namesrvAddr: args.short.get('n') ?? env.NAMESRV_ADDR ?? '127.0.0.1:9876',
   });
+  const targets = async (): Promise<string[]> => {
+    const broker = args.short.get('b');
+    if (broker) return [broker];
+    const cluster = args.short.get('c');
+    if (!cluster) throw new UsageError('one of -c <cluster> or -b <brokerAddr> is required');
+    return admin.masterAddrs(cluster);
+  };
   try {
-    const targets = async (): Promise<string[]> => {
-      const broker = args.short.get('b');
-      if (broker) return [broker];
-      const cluster = args.short.get('c');
-      if (!cluster) throw new UsageError('one of -c <cluster> or -b <brokerAddr> is required');
-      return admin.masterAddrs(cluster);
-    };
-    switch (command) {
-      case 'updateTopic': {
-        const topic = need(args, 't', 'topic');
-        const addrs = await targets();
-        const w = Number(args.short.get('w') ?? 8);
-        await admin.updateTopic(addrs, {
-          topic,
-          writeQueueNums: w,
-          readQueueNums: Number(args.short.get('r') ?? w),
-          perm: Number(args.short.get('p') ?? 6),
-          order: args.short.get('o') === 'true',
-          ...(args.short.get('a') ? { attributes: args.short.get('a') } : {}),
-        });
-        return `create topic ${topic} to ${addrs.join(', ')} success.`;
-      }
-      case 'deleteTopic': {
-        const topic = need(args, 't', 'topic');
-        await admin.deleteTopic(topic, need(args, 'c', 'cluster'));
-        return `delete topic [${topic}] from cluster [${args.short.get('c')}] success.`;
-      }
-      case 'topicList':
-        return (await admin.topicList()).join('\n');
-      case 'topicRoute':
-        return JSON.stringify(await admin.topicRoute(need(args, 't', 'topic')), null, 2);
-      case 'topicStatus': {
-        const stats = await admin.topicStatus(need(args, 't', 'topic'));
-        return table([
-          ['#Broker Name', '#QID', '#Min Offset', '#Max Offset', '#Last Updated'],
-          ...stats.map((s) => [
-            s.brokerName,
-            s.queueId,
-            s.minOffset,
-            s.maxOffset,
-            time(s.lastUpdateTimestamp),
-          ]),
-        ]);
-      }
-      case 'updateSubGroup': {
-        const group = need(args, 'g', 'group');
-        const addrs = await targets();
-        const config: Record<string, unknown> & { groupName: string } = { groupName: group };
-        if (args.short.has('o')) config.consumeMessageOrderly = args.short.get('o') === 'true';
-        if (args.short.has('q')) config.retryMaxTimes = Number(args.short.get('q'));
-        if (args.short.has('s')) config.consumeEnable = args.short.get('s') !== 'false';
-        await admin.updateSubGroup(addrs, config);
-        return `create subscription group ${group} to ${addrs.join(', ')} success.`;
-      }
-      case 'consumerProgress': {
-        const rows = await admin.consumerProgress(need(args, 'g', 'group'), args.short.get('t'));
-        const diff = rows.reduce((s, r) => s + (r.brokerOffset - r.consumerOffset), 0);
-        return `${table([
-          [
-            '#Topic',
-            '#Broker Name',
-            '#QID',
-            '#Broker Offset',
-            '#Consumer Offset',
-            '#Diff',
-            '#LastTime',
-          ],
-          ...rows.map((r) => [
-            r.topic,
-            r.brokerName,
-            r.queueId,
-            r.brokerOffset,
-            r.consumerOffset,
-            r.brokerOffset - r.consumerOffset,
-            time(r.lastTimestamp),
-          ]),
-        ])}\n\nDiff Total: ${diff}`;
-      }
-      case 'resetOffsetByTime': {
-        const group = need(args, 'g', 'group');
-        const topic = need(args, 't', 'topic');
-        const text = need(args, 's', 'timestamp');
-        const timestamp = parseTimestamp(text);
-        const force = bool(args, 'f', true);
-        const rows = await admin.resetOffsetByTime(group, topic, timestamp, force);
-        return `reset consumer offset by specified, group[${group}], topic[${topic}], force[${force}], timestamp(string)[${text}], timestamp(long)[${timestamp}]\n\n${table(
-          [
-            ['#brokerName', '#queueId', '#offset'],
-            ...rows.map((r) => [r.brokerName, r.queueId, r.offset]),
-          ],
-        )}`;
-      }
-      case 'clusterList': {
-        const info = await admin.clusterInfo();
-        const rows: (string | number)[][] = [['#Cluster Name', '#Broker Name', '#BID', '#Addr']];
-        for (const [cluster, names] of Object.entries(info.clusterAddrTable)) {
-          for (const name of names) {
-            for (const [id, addr] of Object.entries(info.brokerAddrTable[name]?.brokerAddrs ?? {}))
-              rows.push([cluster, name, id, addr]);
-          }
-        }
-        return table(rows);
-      }
-      case 'brokerStatus': {
-        const status = await admin.brokerStatus(need(args, 'b', 'brokerAddr'));
-        return table(Object.entries(status).sort(([a], [b]) => a.localeCompare(b)));
-      }
-      case 'queryMsgById': {
-        const m = await admin.queryMsgById(need(args, 'i', 'msgId'));
-        return table([
-          ['Topic:', m.topic],
-          ['Tags:', m.properties.get('TAGS') ?? ''],
-          ['Keys:', m.properties.get('KEYS') ?? ''],
-          ['Queue ID:', m.queueId],
-          ['Queue Offset:', m.queueOffset],
-          ['CommitLog Offset:', m.commitLogOffset],
-          ['Reconsume Times:', m.reconsumeTimes],
-          ['Born Timestamp:', time(m.bornTimestamp)],
-          ['Store Timestamp:', time(m.storeTimestamp)],
-          ['Born Host:', `${m.bornHost.host}:${m.bornHost.port}`],
-          ['Store Host:', `${m.storeHost.host}:${m.storeHost.port}`],
-          ['System Flag:', m.sysFlag],
-          ['Properties:', JSON.stringify(Object.fromEntries(m.properties))],
-          ['Message Body:', m.body.toString('utf8')],
-        ]);
-      }
-      case 'queryMsgByKey': {
-        const topic = need(args, 't', 'topic');
-        const msgs = await admin.queryMsgByKey(topic, need(args, 'k', 'key'));
-        return table([
-          ['#Message ID', '#QID', '#Offset'],
-          ...msgs.map((m) => [
-            m.properties.get('UNIQ_KEY') ?? String(m.commitLogOffset),
-            m.queueId,
-            m.queueOffset,
-          ]),
-        ]);
-      }
-      case 'resendMessageById': {
-        const r = await admin.resendMessageById(need(args, 'i', 'msgId'), args.short.get('t'));
-        return `resent to ${r.target}, queue ${r.queueId}, offset ${r.queueOffset}`;
-      }
-      default:
-        throw new UsageError(`unknown admin command "${command}"\n\n${ADMIN_USAGE}`);
-    }
+    return await run({ args, admin, targets });
   } finally {
     await admin.shutdown();
   }
