@@ -42,7 +42,8 @@ import { RetentionService, type RetentionReport } from './retention/retention-se
 import { recoverStore, type RecoveryReport } from './recovery/store-recovery.ts';
 import { storePaths, type StoreConfig } from './store-config.ts';
 import { StoreLock } from './store-lock.ts';
-import { TimerMessageStore, type TimerSource } from './timer/timer-message-store.ts';
+import { TimerMessageStore } from './timer/timer-message-store.ts';
+import { timerSource } from './timer/timer-source.ts';
 
 export type { StoreLock };
 
@@ -176,7 +177,7 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
         slots: this.config.timerRollWindowSlots,
         precisionMs: this.config.timerPrecisionMs,
         flushIntervalMs: this.config.timerFlushIntervalMs,
-        source: this.timerSource(),
+        source: timerSource(this.consumeQueues, (offset) => this.lookMessageByOffset(offset)),
         logger: this.logger.child({ component: 'timer' }),
       });
     }
@@ -251,39 +252,6 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
   /** The timing wheel behind timer messages, when timerWheelEnable. */
   get timer(): TimerScheduler | undefined {
     return this.timerStore;
-  }
-
-  /** The timer topic's queue 0 as the timer engine reads it: units carry the due time as tags code. */
-  private timerSource(): TimerSource {
-    const queue = (): ConsumeQueue | undefined => this.consumeQueues.find(SystemTopic.TIMER, 0);
-    return {
-      minOffset: () => queue()?.minOffset ?? 0,
-      maxOffset: () => queue()?.maxOffset ?? 0,
-      units: (offset, max, visit) => {
-        const cq = queue();
-        if (!cq) return offset;
-        let next = Math.max(offset, cq.minOffset);
-        while (max > 0 && next < cq.maxOffset) {
-          const range = cq.getUnits(next, max);
-          if (!range) {
-            next = cq.rollNextFile(next); // a deleted file: its messages are gone
-            continue;
-          }
-          for (let i = 0; i < range.count; i++) {
-            const at = i * CQ_UNIT_SIZE;
-            visit(
-              readLong(range.buffer, at),
-              range.buffer.readInt32BE(at + 8),
-              readTagsCode(range.buffer, i),
-            );
-          }
-          next = range.start + range.count;
-          max -= range.count;
-        }
-        return next;
-      },
-      record: (commitLogOffset) => this.lookMessageByOffset(commitLogOffset),
-    };
   }
 
   /** What the last start found and did. */
