@@ -5,6 +5,7 @@ import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
 import { RETRY_GROUP_TOPIC_PREFIX } from '../../common/constants/topic-validator.ts';
 import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
 import { responseCodeOf } from './response-code-of.ts';
+import { succeeded } from '../operations/outcome.ts';
 import type { BrokerOperations } from '../operations/broker-operations.ts';
 import type { PopOutcome } from '../operations/pop-operations.ts';
 import { joinRecords } from '../operations/pull-operations.ts';
@@ -76,8 +77,7 @@ export function registerPopMessageProcessor(server: RemotingServer, ops: BrokerO
           `a batch ack entry is malformed: ${JSON.stringify(a).slice(0, 200)}`,
         );
       const r = await ops.pop.ackMessage(group, topic, queueId, popTime, offsets);
-      if (responseCodeOf(r.status) !== ResponseCode.SUCCESS)
-        return createResponse(req, responseCodeOf(r.status), r.remark);
+      if (!succeeded(r)) return createResponse(req, responseCodeOf(r.status), r.remark);
     }
     return createResponse(req, ResponseCode.SUCCESS);
   });
