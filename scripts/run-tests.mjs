@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs node:test over every *.test.ts under the given folders, with tsx for TypeScript. A test that
+// Runs node:test over every *.test.ts under the given folders (or the given files), with tsx for TypeScript. A test that
 // hangs is stopped by name after RMQ_TEST_TIMEOUT_MS (test-watchdog.mjs); a file that does not end
 // (a hung cleanup, a leaked handle) fails after RMQ_TEST_FILE_TIMEOUT_MS.
 import { readdirSync, statSync } from 'node:fs';
@@ -15,7 +15,10 @@ const walk = (dir) => {
     else if (name.endsWith('.test.ts')) files.push(p);
   }
 };
-for (const root of roots) walk(root);
+for (const root of roots) {
+  if (statSync(root).isDirectory()) walk(root);
+  else files.push(root);
+}
 if (files.length === 0) {
   console.error(`no test files under ${roots.join(', ')}`);
   process.exit(1);

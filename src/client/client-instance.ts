@@ -12,7 +12,7 @@ import {
   decodeResetOffsetBody,
   type QueueOffset,
 } from '../common/protocol-data/reset-offset-body.ts';
-import { MQClientError, responseError } from './client-errors.ts';
+import { MQBrokerError, MQClientError, responseError } from './client-errors.ts';
 import { routeInfo, type TopicRouteInfo } from './route/topic-route-cache.ts';
 import type { ClientOptions } from './client-options.ts';
 import { UniqueIdGenerator } from './unique-id.ts';
@@ -104,6 +104,24 @@ export class ClientInstance extends EventEmitter<ClientEvents> {
 
   register(member: ClientMember): void {
     this.members.add(member);
+  }
+
+  /**
+   * A consumer's start: registered, its topics' brokers found, and a heartbeat sent at once so the
+   * brokers list it before its first request. A broker refusing a subscription (a bad SQL92
+   * expression) unregisters it again and fails with the broker's reason.
+   */
+  async announceConsumer(member: ClientMember, topics: Iterable<string>): Promise<void> {
+    this.register(member);
+    this.start();
+    for (const topic of topics) await this.route(topic).catch(() => undefined);
+    const refused = (await this.sendHeartbeatToAllBrokers()).find(
+      (e) =>
+        e instanceof MQBrokerError && e.responseCode === ResponseCode.SUBSCRIPTION_PARSE_FAILED,
+    );
+    if (!refused) return;
+    await this.unregister(member);
+    throw refused;
   }
 
   async unregister(member: ClientMember): Promise<void> {

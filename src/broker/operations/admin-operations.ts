@@ -40,6 +40,19 @@ export class AdminOperations {
     return this.d.topics.get(name);
   }
 
+  /** The topic a client names for a route, a send or a receive: refused when illegal or unknown. */
+  topicFor(name: string): TopicConfig | Outcome {
+    const bad = checkTopicName(name);
+    if (bad) return fail(OperationStatus.ILLEGAL_TOPIC, bad);
+    return (
+      this.d.topics.get(name) ??
+      fail(
+        OperationStatus.TOPIC_NOT_EXIST,
+        `No topic route info in name server for the topic: ${name} (create it with rmq admin updateTopic)`,
+      )
+    );
+  }
+
   topics(): { configs: TopicConfig[]; version: unknown } {
     return { configs: this.d.topics.all(), version: this.d.topics.version };
   }

@@ -13,6 +13,18 @@ export const OperationStatus = {
   SLAVE_NOT_AVAILABLE: 'SLAVE_NOT_AVAILABLE',
   /** The message (or request) is not acceptable: size, name, property, batch layout. */
   MESSAGE_ILLEGAL: 'MESSAGE_ILLEGAL',
+  // The finer kinds of MESSAGE_ILLEGAL, for protocols that tell them apart (gRPC does).
+  /** The topic name breaks RocketMQ's rules (length, characters). */
+  ILLEGAL_TOPIC: 'ILLEGAL_TOPIC',
+  /** The body is above maxMessageSize. */
+  MESSAGE_BODY_TOO_LARGE: 'MESSAGE_BODY_TOO_LARGE',
+  /** The declared message type does not fit the topic or the message's properties. */
+  MESSAGE_TYPE_CONFLICT: 'MESSAGE_TYPE_CONFLICT',
+  ILLEGAL_MESSAGE_GROUP: 'ILLEGAL_MESSAGE_GROUP',
+  ILLEGAL_MESSAGE_TAG: 'ILLEGAL_MESSAGE_TAG',
+  /** A timer message due beyond timerMaxDelaySec. */
+  ILLEGAL_DELIVERY_TIME: 'ILLEGAL_DELIVERY_TIME',
+  MESSAGE_PROPERTIES_TOO_LARGE: 'MESSAGE_PROPERTIES_TOO_LARGE',
   /** The broker, topic or group forbids the operation. */
   NO_PERMISSION: 'NO_PERMISSION',
   TOPIC_NOT_EXIST: 'TOPIC_NOT_EXIST',

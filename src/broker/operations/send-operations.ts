@@ -3,7 +3,7 @@ import { decodeRecord } from '../../common/message/message-ext-codec.ts';
 import type { MessageExtBrokerInner } from '../../common/message/message-ext.ts';
 import { parseDelayLevels } from '../../common/constants/delay-levels.ts';
 import { MessageSysFlag, transactionType } from '../../common/constants/message-sys-flag.ts';
-import { tagsHashCode } from '../../common/message/java-hash.ts';
+import { javaStringHash, tagsHashCode } from '../../common/message/java-hash.ts';
 import { isWriteable, PermName } from '../../common/constants/perm-name.ts';
 import { newTopicConfig, type TopicConfig } from '../../common/protocol-data/route-data.ts';
 import {
@@ -18,6 +18,7 @@ import { parkInSystemTopic, restoreForAppend } from '../stored-message.ts';
 import { putStatusOf } from './store-status.ts';
 import type { CoreDeps } from './core-deps.ts';
 import { fail, OperationStatus, type Outcome } from './outcome.ts';
+import { checkDeclaredKind, type DeclaredKind } from './message-kind.ts';
 import { readSendProperties, type SendProperties } from './send-properties.ts';
 
 export interface SendInput {
@@ -36,6 +37,8 @@ export interface SendInput {
   bornHost: Uint8Array;
   /** SEND_BATCH_MESSAGE: the body holds several encoded messages. */
   batch: boolean;
+  /** The kind the client declared (gRPC), checked against the topic; absent for Remoting sends. */
+  declared?: DeclaredKind | undefined;
 }
 
 export interface SendOutcome extends Outcome {
@@ -129,7 +132,7 @@ export class SendOperations {
       );
     }
     const bad = checkTopicName(input.topic);
-    if (bad) return fail(OperationStatus.MESSAGE_ILLEGAL, bad);
+    if (bad) return fail(OperationStatus.ILLEGAL_TOPIC, bad);
     if (isNotAllowedSendTopic(input.topic)) {
       return fail(
         OperationStatus.MESSAGE_ILLEGAL,
@@ -138,7 +141,7 @@ export class SendOperations {
     }
     if (input.body.length > this.d.store.config.maxMessageSize && !input.batch) {
       return fail(
-        OperationStatus.MESSAGE_ILLEGAL,
+        OperationStatus.MESSAGE_BODY_TOO_LARGE,
         `the message body is ${input.body.length} bytes, above maxMessageSize ${this.d.store.config.maxMessageSize}`,
       );
     }
@@ -149,8 +152,11 @@ export class SendOperations {
         OperationStatus.NO_PERMISSION,
         `the topic[${input.topic}] sending message is forbidden`,
       );
-    let queueId = input.queueId;
-    if (queueId < 0) queueId = Math.floor(Math.random() * tc.writeQueueNums);
+    if (input.declared) {
+      const refused = checkDeclaredKind(input.declared, tc, this.d.store.config.timerMaxDelaySec);
+      if (refused) return refused;
+    }
+    const queueId = this.queueFor(input, tc);
     if (queueId >= tc.writeQueueNums) {
       return fail(
         OperationStatus.SYSTEM_ERROR,
@@ -188,6 +194,17 @@ export class SendOperations {
       transactionId: msgs[0]?.uniqKey,
       ...(status !== OperationStatus.SUCCESS ? { remark: result.status } : {}),
     };
+  }
+
+  /**
+   * The queue a send goes to: the client's choice, else one fixed per FIFO message group (so a
+   * group stays in order), else any.
+   */
+  private queueFor(input: SendInput, tc: TopicConfig): number {
+    if (input.queueId >= 0) return input.queueId;
+    const group = input.declared?.group;
+    if (group) return Math.abs(javaStringHash(group)) % Math.max(1, tc.writeQueueNums);
+    return Math.floor(Math.random() * tc.writeQueueNums);
   }
 
   private inner(
@@ -262,7 +279,7 @@ export class SendOperations {
     );
     if (deliverMs - now > store.timerMaxDelaySec * 1000)
       return fail(
-        OperationStatus.MESSAGE_ILLEGAL,
+        OperationStatus.ILLEGAL_DELIVERY_TIME,
         `the timer message is due in ${Math.ceil((deliverMs - now) / 1000)} s (${name}=${value}), beyond timerMaxDelaySec ${store.timerMaxDelaySec}`,
       );
     if (deliverMs <= now) return msg;

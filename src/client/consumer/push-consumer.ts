@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { createRequest } from '../../remoting/protocol/remoting-command.ts';
 import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import type { ConsumerData } from '../../common/protocol-data/heartbeat-data.ts';
-import { MQBrokerError, MQClientError } from '../client-errors.ts';
-import { ResponseCode } from '../../remoting/protocol/response-code.ts';
+import { MQClientError } from '../client-errors.ts';
 import type { ClientInstance, ClientMember } from '../client-instance.ts';
 import {
   messageQueueKey,
@@ -238,21 +237,13 @@ export class DefaultPushConsumer extends EventEmitter implements PushConsumer {
           ),
       );
     }
-    this.client.register(this.member);
-    this.client.start();
     this.running = true;
-    for (const topic of this.subscriptions.keys())
-      await this.client.route(topic).catch(() => undefined);
-    const refused = (await this.client.sendHeartbeatToAllBrokers()).find(
-      (e) =>
-        e instanceof MQBrokerError && e.responseCode === ResponseCode.SUBSCRIPTION_PARSE_FAILED,
-    );
-    if (refused) {
-      // A broker refused a subscription (a bad SQL92 expression): start() fails with its reason.
+    try {
+      await this.client.announceConsumer(this.member, this.subscriptions.keys());
+    } catch (err) {
       this.running = false;
-      await this.client.unregister(this.member);
       if (this.ownsClient) await this.client.shutdown();
-      throw refused;
+      throw err;
     }
     this.timers.push(
       setInterval(() => void this.persistOffsets(), this.o.persistConsumerOffsetInterval),

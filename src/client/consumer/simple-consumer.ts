@@ -105,11 +105,15 @@ export class DefaultSimpleConsumer implements SimpleConsumer {
     };
   }
 
-  start(): Promise<void> {
-    this.client.register(this.member);
-    this.client.start();
+  /** Registers the group with its topics' brokers (one heartbeat now, then every 30 s). */
+  async start(): Promise<void> {
+    try {
+      await this.client.announceConsumer(this.member, this.subscriptions.keys());
+    } catch (err) {
+      if (this.ownsClient) await this.client.shutdown();
+      throw err;
+    }
     this.running = true;
-    return Promise.resolve();
   }
 
   subscribe(topic: string, selector: MessageSelector = '*'): void {

@@ -1,12 +1,10 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { isReadable, isWriteable } from '../../common/constants/perm-name.ts';
 import type { TopicConfig } from '../../common/protocol-data/route-data.ts';
+import { acceptedTypes } from '../../broker/operations/message-kind.ts';
 import { Code, OK, status } from './grpc-status.ts';
 import { unwrapNamespace, wrapNamespace, type V2Resource } from './message-mapping.ts';
 import type { Req, Res, RpcEnv } from './rpc-env.ts';
-
-/** Message types a topic can accept (its message.type attribute; MIXED accepts them all). */
-export const MESSAGE_TYPES = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'] as const;
 
 /** Routes and assignments: QueryRoute and QueryAssignment. */
 export function routeRpcs(env: RpcEnv): UntypedServiceImplementation {
@@ -33,7 +31,7 @@ export function routeRpcs(env: RpcEnv): UntypedServiceImplementation {
     id,
     permission,
     broker: { name: brokerName, id: 0, endpoints },
-    acceptMessageTypes: acceptTypes(tc),
+    acceptMessageTypes: acceptedTypes(tc),
   });
 
   return {
@@ -75,9 +73,3 @@ export function routeRpcs(env: RpcEnv): UntypedServiceImplementation {
 }
 
 /** Accepted message types of a topic, from its message.type attribute (none = NORMAL). */
-export function acceptTypes(tc: TopicConfig): string[] {
-  const type = tc.attributes['message.type'];
-  if (type === 'MIXED') return [...MESSAGE_TYPES];
-  if (type && (MESSAGE_TYPES as readonly string[]).includes(type)) return [type];
-  return ['NORMAL'];
-}

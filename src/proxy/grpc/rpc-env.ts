@@ -2,7 +2,7 @@ import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { BrokerOperations } from '../../broker/operations/broker-operations.ts';
 import type { TopicConfig } from '../../common/protocol-data/route-data.ts';
-import { Code, status, statusOfError, type Status } from './grpc-status.ts';
+import { Code, status, statusOf, statusOfError, type Status } from './grpc-status.ts';
 import type { TelemetrySessions } from './telemetry.ts';
 
 export type Req = Record<string, unknown>;
@@ -32,7 +32,7 @@ export interface RpcEnv {
   ctxOf: (call: Call) => Ctx;
   /** A unary handler that answers every failure inside the response's Status. */
   unary: (fn: (req: Req, ctx: Ctx) => Promise<Res> | Res) => UnaryHandler;
-  /** The topic, or TOPIC_NOT_FOUND naming it. */
+  /** The topic, or ILLEGAL_TOPIC / TOPIC_NOT_FOUND naming it. */
   topicOr: (name: string) => TopicConfig | Status;
 }
 
@@ -76,12 +76,10 @@ export function createRpcEnv(
           },
         );
     };
-  const topicOr = (name: string): TopicConfig | Status =>
-    base.ops.admin.topic(name) ??
-    status(
-      Code.TOPIC_NOT_FOUND,
-      `No topic route info in name server for the topic: ${name} (create it with rmq admin updateTopic)`,
-    );
+  const topicOr = (name: string): TopicConfig | Status => {
+    const tc = base.ops.admin.topicFor(name);
+    return 'topicName' in tc ? tc : statusOf(tc);
+  };
   return { ...base, ctxOf, unary, topicOr };
 }
 

@@ -3,8 +3,8 @@ import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { MessageConst } from '../../common/message/message-const.ts';
 import { encodeProperties } from '../../common/message/message-properties.ts';
 import { encodeSocketAddress } from '../../common/message/socket-address.ts';
-import { javaStringHash } from '../../common/message/java-hash.ts';
 import { MessageSysFlag } from '../../common/constants/message-sys-flag.ts';
+import type { DeclaredKind, MessageType } from '../../broker/operations/message-kind.ts';
 import { succeeded } from '../../broker/operations/outcome.ts';
 import { Code, OK, status, statusOf, type Status } from './grpc-status.ts';
 import {
@@ -14,10 +14,7 @@ import {
   type V2Message,
   type V2Resource,
 } from './message-mapping.ts';
-import { acceptTypes, type MESSAGE_TYPES } from './route-rpcs.ts';
 import { text, type Ctx, type Res, type RpcEnv } from './rpc-env.ts';
-
-const MAX_PROPERTIES_BYTES = 16 * 1024;
 
 /** Publishing: SendMessage (normal, FIFO, delay, transaction) and RecallMessage of a timer message. */
 export function sendRpcs(env: RpcEnv): UntypedServiceImplementation {
@@ -56,31 +53,29 @@ export function sendRpcs(env: RpcEnv): UntypedServiceImplementation {
     }),
   };
 
-  /** One message of a SendMessage: checked as the proxy checks it, then sent through the core. */
+  /** One message of a SendMessage: its v2 fields translated, then sent through the core. */
   async function sendOne(m: V2Message, ctx: Ctx): Promise<Res> {
     const sp = m.systemProperties;
     const messageId = sp.messageId ?? '';
     const fail = (st: Status): Res => ({ status: st, messageId, transactionId: '', offset: 0 });
     if (!messageId.trim()) return fail(status(Code.ILLEGAL_MESSAGE_ID, 'the message id is blank'));
     const topic = wrapNamespace(ctx.namespace, m.topic.name);
+    // A route first: a gRPC send never auto-creates its topic, as RocketMQ's proxy.
     const tc = topicOr(topic);
     if ('code' in tc) return fail(tc);
-    const kind = checkKind(m, topic, acceptTypes(tc), limits.timerMaxDelaySec);
-    if ('code' in kind) return fail(kind);
     const props = userProperties(m);
     if (!(props instanceof Map)) return fail(props);
     const body = inflatedBody(m, limits.maxMessageSize);
     if (!Buffer.isBuffer(body)) return fail(body);
-    const { type, group, deliverMs } = kind;
+    const kind = declaredKind(m, props);
     addSystemProperties(props, m, kind, topic);
     telemetry.notePublisher(ctx.clientId, topic);
-    const queueId = group ? Math.abs(javaStringHash(group)) % Math.max(1, tc.writeQueueNums) : -1;
     const r = await ops.send.sendMessage({
       producerGroup: topic,
       topic,
       defaultTopicQueueNums: tc.writeQueueNums,
-      queueId,
-      sysFlag: type === 'TRANSACTION' ? MessageSysFlag.TRANSACTION_PREPARED_TYPE : 0,
+      queueId: -1,
+      sysFlag: kind.type === 'TRANSACTION' ? MessageSysFlag.TRANSACTION_PREPARED_TYPE : 0,
       bornTimestamp: toMillis(sp.bornTimestamp) || Date.now(),
       flag: 0,
       propertiesString: encodeProperties(props),
@@ -88,86 +83,48 @@ export function sendRpcs(env: RpcEnv): UntypedServiceImplementation {
       body,
       bornHost: encodeSocketAddress(ctx.peerHost, 0),
       batch: false,
+      declared: kind,
     });
     if (!succeeded(r)) return fail(statusOf(r));
     const entry: Res = {
       status: OK,
       messageId,
       // A half message is ended by its offset id; other messages carry their own id, as the proxy.
-      transactionId: type === 'TRANSACTION' ? (r.msgId ?? '') : messageId,
+      transactionId: kind.type === 'TRANSACTION' ? (r.msgId ?? '') : messageId,
       offset: r.queueOffset ?? 0,
     };
-    if (type === 'DELAY')
-      entry.recallHandle = recallHandle(topic, brokerName, deliverMs, messageId);
+    if (kind.type === 'DELAY')
+      entry.recallHandle = recallHandle(topic, brokerName, kind.deliverMs, messageId);
     return entry;
   }
 }
 
-type MessageType = (typeof MESSAGE_TYPES)[number];
-
-interface MessageKind {
-  type: MessageType;
-  group: string | undefined;
-  deliverMs: number;
-  tag: string | undefined;
-}
-
-const conflict = (message: string): Status =>
-  status(Code.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE, message);
-
-/** The message's type against its topic's, and the system properties each type needs or forbids. */
-function checkKind(
-  m: V2Message,
-  topic: string,
-  accepted: readonly string[],
-  timerMaxDelaySec: number,
-): MessageKind | Status {
+/** What a v2 message declares about itself, for the core to check against its topic. */
+function declaredKind(m: V2Message, userProps: Map<string, string>): DeclaredKind {
   const sp = m.systemProperties;
-  const type = (sp.messageType ?? 'NORMAL') as MessageType;
-  if (!accepted.includes(type))
-    return conflict(
-      `topic ${topic} accepts ${accepted.join('/')} messages, not ${type} (its message.type attribute)`,
-    );
-  const group = sp._messageGroup ? sp.messageGroup : undefined;
-  const deliverMs = sp._deliveryTimestamp ? toMillis(sp.deliveryTimestamp) : 0;
-  if (type === 'FIFO' && !group) return conflict('a FIFO message needs a message group');
-  if (type === 'DELAY' && !deliverMs) return conflict('a DELAY message needs a delivery timestamp');
-  if (type !== 'FIFO' && group) return conflict(`a ${type} message cannot have a message group`);
-  if (group && Buffer.byteLength(group) >= 64)
-    return status(Code.ILLEGAL_MESSAGE_GROUP, 'the message group is 64 bytes or longer');
-  const tag = sp._tag ? sp.tag : undefined;
-  if (tag !== undefined && (tag.trim() === '' || tag.includes('|') || hasControlCharacter(tag)))
-    return status(
-      Code.ILLEGAL_MESSAGE_TAG,
-      `the tag "${tag}" is blank or has "|" or control characters`,
-    );
-  if (deliverMs - Date.now() > timerMaxDelaySec * 1000)
-    return status(
-      Code.ILLEGAL_DELIVERY_TIME,
-      `the delivery time is more than timerMaxDelaySec ${timerMaxDelaySec} s ahead`,
-    );
-  return { type, group, deliverMs, tag };
+  let userPropertyBytes = 0;
+  for (const [k, v] of userProps) userPropertyBytes += Buffer.byteLength(k) + Buffer.byteLength(v);
+  return {
+    type: (sp.messageType ?? 'NORMAL') as MessageType,
+    group: sp._messageGroup ? sp.messageGroup : undefined,
+    deliverMs: sp._deliveryTimestamp ? toMillis(sp.deliveryTimestamp) : 0,
+    tag: sp._tag ? sp.tag : undefined,
+    userPropertyBytes,
+  };
 }
 
-/** The user properties, refused when a key is reserved or all of them are too large. */
+/** The user properties; a key v2 keeps among its system properties is refused. */
 function userProperties(m: V2Message): Map<string, string> | Status {
   const props = new Map<string, string>();
-  let propertyBytes = 0;
   for (const [k, v] of Object.entries(m.userProperties ?? {})) {
     const reserved = reservedPropertyKey(k);
     if (reserved) return status(Code.ILLEGAL_MESSAGE_PROPERTY_KEY, reserved);
     props.set(k, v);
-    propertyBytes += Buffer.byteLength(k) + Buffer.byteLength(v);
   }
-  if (propertyBytes > MAX_PROPERTIES_BYTES)
-    return status(
-      Code.MESSAGE_PROPERTIES_TOO_LARGE,
-      `user properties are ${propertyBytes} bytes, above ${MAX_PROPERTIES_BYTES}`,
-    );
   return props;
 }
 
-/** The body as stored: GZIP inflated, bounded by maxMessageSize. */
+/** The body as stored: GZIP inflated, never past what the core would take (maxMessageSize). */
 function inflatedBody(m: V2Message, maxMessageSize: number): Buffer | Status {
   let body = m.body;
   if (m.systemProperties.bodyEncoding === 'GZIP') {
@@ -181,11 +138,6 @@ function inflatedBody(m: V2Message, maxMessageSize: number): Buffer | Status {
       );
     }
   }
-  if (body.length > maxMessageSize)
-    return status(
-      Code.MESSAGE_BODY_TOO_LARGE,
-      `the body is ${body.length} bytes, above maxMessageSize ${maxMessageSize}`,
-    );
   return body;
 }
 
@@ -193,7 +145,7 @@ function inflatedBody(m: V2Message, maxMessageSize: number): Buffer | Status {
 function addSystemProperties(
   props: Map<string, string>,
   m: V2Message,
-  kind: MessageKind,
+  kind: DeclaredKind,
   topic: string,
 ): void {
   const sp = m.systemProperties;
@@ -229,9 +181,4 @@ function parseRecallHandle(
   const deliverMs = Number(f[3]);
   if (!Number.isSafeInteger(deliverMs)) return undefined;
   return { topic: f[1] ?? '', brokerName: f[2] ?? '', deliverMs, messageId: f[4] ?? '' };
-}
-
-function hasControlCharacter(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) < 0x20) return true;
-  return false;
 }

@@ -9,7 +9,9 @@ import {
   type ReceivedMessage,
   type SimpleConsumer,
 } from '../../../src/client/index.ts';
+import { RequestCode } from '../../../src/remoting/protocol/request-code.ts';
 import { ResponseCode } from '../../../src/remoting/protocol/response-code.ts';
+import { testClient } from '../../helpers/remoting-call.ts';
 import { startCluster, startRestartableBroker, uniqueName } from '../../helpers/start-cluster.ts';
 import { sdkClient, started } from '../../helpers/sdk.ts';
 import { waitUntil } from '../../helpers/wait-for.ts';
@@ -462,4 +464,31 @@ test('offsets a POP filter passed over stay consumed after a crash (no snapshot)
     max += broker.internals.store.getMaxOffsetInQueue(topic, q);
   }
   assert.equal(committed, max, 'skipped and acknowledged offsets are all consumed');
+});
+
+test('a SimpleConsumer is listed in its group as soon as start() returns, with its subscription, before any receive', async (t) => {
+  const cluster = await startCluster(t);
+  const c = sdkClient(t, cluster);
+  const topic = uniqueName('PopListed');
+  await cluster.createTopic(topic, 1);
+  const group = uniqueName('GID');
+  const consumer = c.createSimpleConsumer({ consumerGroup: group, awaitDuration: 300 });
+  consumer.subscribe(topic, 'TagA || TagB');
+  await started(t, consumer);
+  const { call } = testClient(t);
+  const res = await call(cluster.brokerAddr, RequestCode.GET_CONSUMER_CONNECTION_LIST, {
+    consumerGroup: group,
+  });
+  assert.equal(res.code, ResponseCode.SUCCESS, `connection list: ${res.remark}`);
+  const list = JSON.parse(res.body?.toString() ?? '{}') as {
+    connectionSet: { clientId: string }[];
+    consumeType: string;
+    subscriptionTable: Record<string, { subString: string }>;
+  };
+  assert.deepEqual(
+    list.connectionSet.map((x) => x.clientId),
+    [c.clientId],
+  );
+  assert.equal(list.consumeType, 'CONSUME_POP');
+  assert.equal(list.subscriptionTable[topic]?.subString, 'TagA || TagB');
 });

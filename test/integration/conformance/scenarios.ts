@@ -375,6 +375,13 @@ export const REFUSALS: readonly {
     message: () => ({ topic: uniqueName('ConfNoSuchTopic'), body: 'x' }),
   },
   {
+    case: 'to an illegal topic name',
+    meaning: 'illegal topic',
+    Remoting: [ResponseCode.MESSAGE_ILLEGAL],
+    gRPC: [Code.ILLEGAL_TOPIC],
+    message: () => ({ topic: `${uniqueName('ConfIllegal')}#name`, body: 'x' }),
+  },
+  {
     case: 'with an oversized body',
     meaning: 'body too large',
     Remoting: [ResponseCode.MESSAGE_ILLEGAL],
