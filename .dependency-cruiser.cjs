@@ -43,6 +43,14 @@ module.exports = {
       to: { path: '^src/store/', pathNot: '^src/store/(message-store|api|store-config)\\.ts$' },
     },
     {
+      name: 'broker-sees-narrow-store-interfaces',
+      severity: 'error',
+      comment:
+        'only the composition root builds the MessageStore; the core and services see store/api.ts interfaces',
+      from: { path: '^src/broker/', pathNot: '^src/broker/broker-controller\\.ts$' },
+      to: { path: '^src/store/message-store\\.ts$' },
+    },
+    {
       name: 'proxy-uses-broker-operations-only',
       severity: 'error',
       comment: 'the gRPC endpoint calls the protocol-neutral broker operations, nothing deeper',

@@ -1,8 +1,9 @@
 /**
- * The store's narrow capabilities and status results. The broker imports this file and
- * message-store.ts, nothing else from store/. Expected outcomes are statuses; only I/O faults and
- * bugs throw.
+ * The store's narrow capabilities and status results. The broker's composition root builds the
+ * MessageStore (message-store.ts); the rest of broker/ sees only these interfaces. Expected
+ * outcomes are statuses; only I/O faults and bugs throw.
  */
+import type { StoreConfig } from './store-config.ts';
 import type { MessageExtBrokerInner } from '../common/message/message-ext.ts';
 
 export const PutMessageStatus = {
@@ -129,6 +130,21 @@ export interface OffsetIndex {
     consumeQueueOffset: number,
   ): number | undefined;
 }
+
+/** What the broker's core reads of the store beyond messages and offsets. */
+export interface StoreAdmin {
+  readonly config: StoreConfig;
+  /** Offset up to which the CommitLog is on disk. */
+  getFlushedPhyOffset(): number;
+  /** Deletes a topic's ConsumeQueues (its records stay in the CommitLog until retention). */
+  deleteTopic(topic: string): void;
+}
+
+/** The store as the broker's core sees it (message-store.ts is the one implementation). */
+export type BrokerStore = MessageAppender & MessageReader & OffsetIndex & StoreAdmin;
+
+/** What the background services that move messages between queues need. */
+export type QueueStore = MessageAppender & MessageReader & OffsetIndex;
 
 export interface StoreLifecycle {
   start(): Promise<void>;

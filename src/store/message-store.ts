@@ -2,17 +2,12 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import {
   decodeRecord,
-  measureRecord,
-  encodeRecord,
-  MAX_PROPERTIES_BYTES,
   readLong,
   RecordOffset,
   storeTimestampOffset,
   checkRecord,
-  type EncodedLengths,
 } from '../common/message/message-ext-codec.ts';
 import type { MessageExtBrokerInner } from '../common/message/message-ext.ts';
-import { offsetMessageIdOf, offsetMessageIdPrefix } from '../common/message/message-id.ts';
 import { MessageConst } from '../common/message/message-const.ts';
 import { tagsHashCode } from '../common/message/java-hash.ts';
 import { MagicCode } from '../common/constants/magic-code.ts';
@@ -31,12 +26,14 @@ import {
 } from './api.ts';
 import { SystemTopic } from '../common/constants/topic-validator.ts';
 import { CommitLog } from './commitlog/commit-log.ts';
+import { CommitLogAppender } from './commitlog/commit-log-appender.ts';
+import { QueueDispatcher } from './dispatch/queue-dispatcher.ts';
 import { SegmentAllocator } from './segment/segment-allocator.ts';
 import { PageCacheWarmer } from './segment/page-cache-warmer.ts';
 import { ConsumeQueueTable } from './consumequeue/consume-queue-table.ts';
 import { CQ_UNIT_SIZE, readTagsCode, type ConsumeQueue } from './consumequeue/consume-queue.ts';
 import { IndexService } from './index/index-service.ts';
-import { readCheckpoint, writeCheckpoint } from './checkpoint/store-checkpoint.ts';
+import { readCheckpoint } from './checkpoint/store-checkpoint.ts';
 import { FlushCommitLogService, type SegmentSyncer } from './flush/flush-commit-log-service.ts';
 import { RetentionService, type RetentionReport } from './retention/retention-service.ts';
 import { recoverStore, type RecoveryReport } from './recovery/store-recovery.ts';
@@ -65,27 +62,8 @@ export interface MessageStoreOptions {
   commitLogSyncer?: SegmentSyncer;
 }
 
-/** A record reserved in the write buffer, dispatched to its queue once written. */
-interface PendingDispatch {
-  cq: ConsumeQueue;
-  queueOffset: number;
-  offset: number;
-  size: number;
-  tagsCode: number;
-  storeTimestamp: number;
-  keys: string | undefined;
-  uniqKey: string | undefined;
-}
-
-interface PendingAck {
-  endOffset: number;
-  result: PutMessageResult;
-  resolve: (result: PutMessageResult) => void;
-}
-
 /** How far ahead of the append position the page cache is kept populated. */
 const WARM_AHEAD_BYTES = 64 * 1024 * 1024;
-const TOPIC_PATH_SAFE = /^[^/\\\0]+$/;
 /** Most ConsumeQueue units one read examines (RocketMQ's 16000-byte filter window, in units). */
 const MAX_FILTER_UNITS = 800;
 /** Records further apart than this are read separately rather than in one span. */
@@ -109,20 +87,13 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
   private readonly flushService: FlushCommitLogService;
   private readonly retention: RetentionService;
   private readonly options: MessageStoreOptions;
-  private readonly syncFlush: boolean;
-  private pending: PendingDispatch[] = [];
-  private acks: PendingAck[] = [];
-  private commitScheduled = false;
+  private readonly dispatcher: QueueDispatcher;
+  private readonly appender: CommitLogAppender;
   private running = false;
-  private dispatchedOffset = 0;
-  private lastStoreTimestamp = 0;
   private cqFlushTimer: NodeJS.Timeout | undefined;
-  private cqFlushInFlight: Promise<void> | undefined;
   private recovery: RecoveryReport | undefined;
   private allocator: SegmentAllocator | undefined;
   private readonly warmer: PageCacheWarmer;
-  private idHost: Uint8Array | undefined;
-  private idPrefix = '';
   private readonly timerStore: TimerMessageStore | undefined;
   private storeLock: StoreLock | undefined;
 
@@ -132,10 +103,9 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
     this.storeLock = options.lock;
     this.logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'store' });
     this.paths = storePaths(this.config);
-    this.syncFlush = this.config.flushDiskType === 'SYNC_FLUSH';
     // Pre-written segments make each fdatasync cheaper (no block allocation to journal), which
     // is what SYNC_FLUSH pays per group; ASYNC_FLUSH only warms when asked.
-    const warming = this.config.warmMapedFileEnable || this.syncFlush;
+    const warming = this.config.warmMapedFileEnable || this.config.flushDiskType === 'SYNC_FLUSH';
     this.commitLog = new CommitLog(
       this.paths.commitLog,
       this.config.mappedFileSizeCommitLog,
@@ -169,6 +139,23 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
       this.logger,
       options.commitLogSyncer,
     );
+    this.dispatcher = new QueueDispatcher({
+      consumeQueues: this.consumeQueues,
+      index: this.index,
+      indexEnabled: this.config.messageIndexEnable,
+      flushService: this.flushService,
+      checkpointPath: this.paths.checkpoint,
+      logger: this.logger,
+    });
+    this.appender = new CommitLogAppender({
+      commitLog: this.commitLog,
+      consumeQueues: this.consumeQueues,
+      dispatcher: this.dispatcher,
+      flushService: this.flushService,
+      config: this.config,
+      logger: this.logger,
+      onArrived: (queues) => this.onArrived(queues),
+    });
     if (this.config.timerWheelEnable) {
       this.timerStore = new TimerMessageStore({
         logDir: this.paths.timerLog,
@@ -229,12 +216,12 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
       tagsCodeOf: this.options.tagsCodeOf ?? defaultTagsCodeOf,
       logger: this.logger,
     });
-    this.dispatchedOffset = this.commitLog.writtenOffset;
+    this.dispatcher.markDispatched(this.commitLog.writtenOffset);
     this.flushService.markFlushed(
       Math.min(this.commitLog.writtenOffset, this.recovery.scanFromOffset),
     );
     // Recovery re-dispatched into queues and index; make that durable before claiming it.
-    await this.flushQueues();
+    await this.dispatcher.flush();
     this.timerStore?.load();
     writeFileSync(this.paths.abort, '');
     if (this.allocator) {
@@ -243,7 +230,7 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
     }
     this.flushService.startPeriodic();
     this.cqFlushTimer = setInterval(() => {
-      void this.flushQueues();
+      void this.dispatcher.flush();
     }, this.config.flushIntervalConsumeQueue);
     this.retention.start();
     this.running = true;
@@ -267,11 +254,10 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
     this.retention.shutdown();
     if (this.cqFlushTimer) clearInterval(this.cqFlushTimer);
     this.cqFlushTimer = undefined;
-    this.commitPending();
+    this.appender.drain();
     await this.flushService.shutdown();
     await this.allocator?.shutdown();
-    while (this.cqFlushInFlight) await this.cqFlushInFlight;
-    await this.flushQueues();
+    await this.dispatcher.finalFlush();
     this.consumeQueues.close();
     this.index.close();
     await this.warmer.stop();
@@ -286,235 +272,28 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
   }
 
   putMessages(msgs: readonly MessageExtBrokerInner[]): Promise<PutMessageResult> {
-    const refused = this.checkWritable();
-    if (refused) return Promise.resolve(refused);
-    const lengths: EncodedLengths[] = [];
-    for (const msg of msgs) {
-      const bad = this.checkMessage(msg, msgs[0]);
-      if (typeof bad !== 'object' || !('total' in bad)) return Promise.resolve(bad);
-      lengths.push(bad);
-    }
-    const first = msgs[0];
-    if (!first) return Promise.resolve(illegal('the batch holds no message'));
-    return new Promise((resolve) => this.append(msgs, lengths, resolve));
+    return this.checkWritable() ?? this.appender.put(msgs);
   }
 
-  /** Hex of the store host for message ids, recomputed only when the host buffer changes. */
-  private hostPrefix(storeHost: Uint8Array): string {
-    if (storeHost !== this.idHost) {
-      this.idHost = storeHost;
-      this.idPrefix = offsetMessageIdPrefix(storeHost);
-    }
-    return this.idPrefix;
-  }
-
-  private checkWritable(): PutMessageResult | undefined {
-    if (!this.running) {
-      return {
-        status: PutMessageStatus.SERVICE_NOT_AVAILABLE,
-        remark: 'the message store is not running',
-      };
-    }
+  /** SERVICE_NOT_AVAILABLE while the store is stopped or the disk is nearly full. */
+  private checkWritable(): Promise<PutMessageResult> | undefined {
+    if (!this.running) return unavailable('the message store is not running');
     if (!this.retention.writeable) {
       const used = this.retention.diskUsedPercent.toFixed(1);
-      return {
-        status: PutMessageStatus.SERVICE_NOT_AVAILABLE,
-        remark: `the disk is nearly full: ${used}% used, above diskSpaceWarningLevelRatio ${this.config.diskSpaceWarningLevelRatio}%`,
-      };
+      return unavailable(
+        `the disk is nearly full: ${used}% used, above diskSpaceWarningLevelRatio ${this.config.diskSpaceWarningLevelRatio}%`,
+      );
     }
     return undefined;
   }
 
-  private checkMessage(
-    msg: MessageExtBrokerInner,
-    first: MessageExtBrokerInner | undefined,
-  ): EncodedLengths | PutMessageResult {
-    if (!TOPIC_PATH_SAFE.test(msg.topic) || msg.topic === '.' || msg.topic === '..') {
-      return illegal(`the topic "${msg.topic}" cannot name a queue folder`);
-    }
-    if (!Number.isInteger(msg.queueId) || msg.queueId < 0)
-      return illegal(`the queue id ${msg.queueId} is not valid`);
-    if (first && (first.topic !== msg.topic || first.queueId !== msg.queueId)) {
-      return illegal('the messages of one batch must go to one topic and queue');
-    }
-    if (msg.body.length > this.config.maxMessageSize) {
-      return illegal(
-        `the message body is ${msg.body.length} bytes, above maxMessageSize ${this.config.maxMessageSize}`,
-      );
-    }
-    const lengths = measureRecord(msg);
-    if (lengths.propertiesLength > MAX_PROPERTIES_BYTES) {
-      return {
-        status: PutMessageStatus.PROPERTIES_SIZE_EXCEEDED,
-        remark: `the properties are ${lengths.propertiesLength} bytes, above ${MAX_PROPERTIES_BYTES}`,
-      };
-    }
-    if (lengths.total > this.commitLog.maxRecordSize) {
-      return illegal(
-        `the record is ${lengths.total} bytes, more than a CommitLog segment holds (mappedFileSizeCommitLog ${this.config.mappedFileSizeCommitLog})`,
-      );
-    }
-    return lengths;
-  }
-
-  private append(
-    msgs: readonly MessageExtBrokerInner[],
-    lengths: readonly EncodedLengths[],
-    resolve: (r: PutMessageResult) => void,
-  ): void {
-    const first = msgs[0] as MessageExtBrokerInner;
-    const cq = this.consumeQueues.findOrCreate(first.topic, first.queueId);
-    const storeTimestamp = Date.now();
-    const msgIds: string[] = [];
-    let wroteOffset = -1;
-    let endOffset = 0;
-    let wroteBytes = 0;
-    const logicsOffset = cq.nextAssignOffset;
-    try {
-      for (let i = 0; i < msgs.length; i++) {
-        const msg = msgs[i] as MessageExtBrokerInner;
-        const len = lengths[i] as EncodedLengths;
-        const offset = this.commitLog.reserve(len.total);
-        const queueOffset = cq.nextAssignOffset++;
-        encodeRecord(
-          this.commitLog.writeBuffer,
-          offset - this.commitLog.writeBufferStart,
-          msg,
-          len,
-          queueOffset,
-          offset,
-          storeTimestamp,
-        );
-        this.pending.push({
-          cq,
-          queueOffset,
-          offset,
-          size: len.total,
-          tagsCode: msg.tagsCode,
-          storeTimestamp,
-          keys: msg.keys,
-          uniqKey: msg.uniqKey,
-        });
-        if (wroteOffset < 0) wroteOffset = offset;
-        endOffset = offset + len.total;
-        wroteBytes += len.total;
-        msgIds.push(offsetMessageIdOf(this.hostPrefix(msg.storeHost), offset));
-      }
-    } catch (err) {
-      this.logger.error({ err }, 'Append failed');
-      endOffset = Infinity;
-    }
-    this.acks.push({
-      endOffset,
-      result: {
-        status: PutMessageStatus.PUT_OK,
-        appendResult: {
-          wroteOffset,
-          wroteBytes,
-          logicsOffset,
-          msgNum: msgs.length,
-          storeTimestamp,
-          msgIds,
-        },
-      },
-      resolve,
-    });
-    if (!this.commitScheduled) {
-      this.commitScheduled = true;
-      setImmediate(this.commitPending);
-    }
-  }
-
-  /** Writes gathered bytes, makes the records visible in their queues, and settles the appends. */
-  private readonly commitPending = (): void => {
-    this.commitScheduled = false;
-    let failure: unknown;
-    try {
-      this.commitLog.writeOut();
-    } catch (err) {
-      failure = err;
-      this.commitLog.discardUnwritten();
-      this.logger.error({ err }, 'CommitLog write failed');
-    }
-    const written = this.commitLog.writtenOffset;
-    const pending = this.pending;
-    this.pending = [];
-    const arrived = new Set<ConsumeQueue>();
-    for (const d of pending) {
-      if (d.offset + d.size > written) {
-        d.cq.nextAssignOffset = d.cq.maxOffset;
-        continue;
-      }
-      d.cq.putUnit(d.queueOffset, d.offset, d.size, d.tagsCode);
-      if (this.config.messageIndexEnable && (d.keys || d.uniqKey)) {
-        this.index.put(d.cq.topic, d.keys, d.uniqKey, d.offset, d.storeTimestamp);
-      }
-      this.dispatchedOffset = d.offset + d.size;
-      this.lastStoreTimestamp = d.storeTimestamp;
-      arrived.add(d.cq);
-    }
-    const acks = this.acks;
-    this.acks = [];
-    const deadline = Date.now() + this.config.syncFlushTimeout;
-    for (const ack of acks) {
-      if (ack.endOffset > written) {
-        const why =
-          failure instanceof Error
-            ? failure.cause instanceof Error
-              ? failure.cause.message
-              : failure.message
-            : 'unknown';
-        ack.resolve({
-          status: PutMessageStatus.SERVICE_NOT_AVAILABLE,
-          remark: `the CommitLog write failed: ${why}`,
-        });
-      } else if (this.syncFlush) {
-        this.flushService.await({
-          endOffset: ack.endOffset,
-          deadline,
-          done: (flushed) => {
-            if (!flushed) ack.result.status = PutMessageStatus.FLUSH_DISK_TIMEOUT;
-            ack.resolve(ack.result);
-          },
-        });
-      } else {
-        ack.resolve(ack.result);
-      }
-    }
+  /** Wakes the timer wheel for its topic and tells the broker (long polling) of new messages. */
+  private onArrived(queues: ReadonlySet<ConsumeQueue>): void {
     const listener = this.options.onMessageArrived;
-    for (const cq of arrived) {
+    for (const cq of queues) {
       if (cq.topic === SystemTopic.TIMER) this.timerStore?.wake();
       listener?.(cq.topic, cq.queueId, cq.maxOffset);
     }
-  };
-
-  /** Writes ConsumeQueue tails and index pages, fdatasyncs them, then advances the checkpoint. */
-  private flushQueues(): Promise<void> {
-    if (this.cqFlushInFlight) return this.cqFlushInFlight;
-    const covered = this.dispatchedOffset;
-    const timestamp = this.lastStoreTimestamp;
-    const run = async (): Promise<void> => {
-      const files = [];
-      for (const cq of this.consumeQueues.all()) files.push(...cq.flush());
-      await Promise.all([...files.map((f) => f.datasync()), this.index.flush()]);
-      await this.flushService.flush();
-      writeCheckpoint(this.paths.checkpoint, {
-        physicMsgTimestamp: timestamp,
-        logicsMsgTimestamp: timestamp,
-        indexMsgTimestamp: timestamp,
-        masterFlushedOffset: 0,
-        confirmPhyOffset: this.flushService.flushedOffset,
-        commitLogFlushedOffset: this.flushService.flushedOffset,
-        logicsFlushedPhyOffset: covered,
-        indexFlushedPhyOffset: covered,
-      });
-    };
-    this.cqFlushInFlight = run()
-      .catch((err: unknown) => this.logger.error({ err }, 'ConsumeQueue flush failed'))
-      .finally(() => {
-        this.cqFlushInFlight = undefined;
-      });
-    return this.cqFlushInFlight;
   }
 
   getMessage(req: GetMessageRequest): GetMessageResult {
@@ -778,8 +557,8 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
   }
 }
 
-function illegal(remark: string): PutMessageResult {
-  return { status: PutMessageStatus.MESSAGE_ILLEGAL, remark };
+function unavailable(remark: string): Promise<PutMessageResult> {
+  return Promise.resolve({ status: PutMessageStatus.SERVICE_NOT_AVAILABLE, remark });
 }
 
 function defaultTagsCodeOf(topic: string, properties: Map<string, string>): number {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { MessageStore } from '../../store/message-store.ts';
+import type { BrokerStore } from '../../store/api.ts';
 import type { BrokerConfig } from '../broker-config.ts';
 import type { TopicConfigManager } from '../managers/topic-config-manager.ts';
 import type { SubscriptionGroupManager } from '../managers/subscription-group-manager.ts';
@@ -17,7 +17,7 @@ import type { PopService } from '../services/pop-service.ts';
  */
 export interface CoreDeps {
   config: BrokerConfig;
-  store: MessageStore;
+  store: BrokerStore;
   topics: TopicConfigManager;
   groups: SubscriptionGroupManager;
   offsets: ConsumerOffsetManager;

@@ -9,8 +9,7 @@ import { MessageConst } from '../../common/message/message-const.ts';
 import { encodeProperties } from '../../common/message/message-properties.ts';
 import { tagsHashCode } from '../../common/message/java-hash.ts';
 import { dlqTopic } from '../../common/constants/topic-validator.ts';
-import { PutMessageStatus, type MessageFilter } from '../../store/api.ts';
-import type { MessageStore } from '../../store/message-store.ts';
+import { PutMessageStatus, type MessageFilter, type QueueStore } from '../../store/api.ts';
 import { readJsonFile, writeJsonFile } from '../managers/json-file.ts';
 import type { ConsumerOffsetManager } from '../managers/consumer-offset-manager.ts';
 import { restoreForAppend } from '../stored-message.ts';
@@ -95,7 +94,7 @@ export interface PopResult {
 export type AckResult = 'OK' | 'ALREADY_ACKED' | 'STALE_HANDLE' | 'DLQ_FAILED';
 
 interface PopServiceDeps {
-  store: MessageStore;
+  store: QueueStore;
   offsets: ConsumerOffsetManager;
   storeRoot: string;
   /** System topic of checkpoint and ack records (rmq_sys_REVIVE_LOG_<cluster>). */

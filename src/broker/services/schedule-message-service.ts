@@ -4,8 +4,7 @@ import { decodeRecord, recordLayout } from '../../common/message/message-ext-cod
 import { restoreForAppend } from '../stored-message.ts';
 import { MessageConst } from '../../common/message/message-const.ts';
 import { SystemTopic } from '../../common/constants/topic-validator.ts';
-import { PutMessageStatus } from '../../store/api.ts';
-import type { MessageStore } from '../../store/message-store.ts';
+import { PutMessageStatus, type QueueStore } from '../../store/api.ts';
 import { readJsonFile, writeJsonFile } from '../managers/json-file.ts';
 
 const BATCH = 32;
@@ -21,7 +20,7 @@ const RETRY_AFTER_FAILURE_MS = 1000;
  * most the deliveries of the run cut off (at-least-once).
  */
 export class ScheduleMessageService {
-  private readonly store: MessageStore;
+  private readonly store: QueueStore;
   private readonly delays: readonly number[];
   private readonly path: string;
   private readonly logger: Logger;
@@ -31,7 +30,7 @@ export class ScheduleMessageService {
   private persistTimer: NodeJS.Timeout | undefined;
   private stopped = true;
 
-  constructor(store: MessageStore, delays: readonly number[], storeRoot: string, logger: Logger) {
+  constructor(store: QueueStore, delays: readonly number[], storeRoot: string, logger: Logger) {
     this.store = store;
     this.delays = delays;
     this.path = join(storeRoot, 'config', 'delayOffset.json');

@@ -3,9 +3,16 @@ import type { Logger } from 'pino';
 import { readJsonFile, writeJsonFile } from '../managers/json-file.ts';
 import { decodeRecord, recordLayout } from '../../common/message/message-ext-codec.ts';
 import { MessageConst } from '../../common/message/message-const.ts';
-import { PutMessageStatus, type PutMessageResult } from '../../store/api.ts';
-import type { MessageStore } from '../../store/message-store.ts';
+import {
+  PutMessageStatus,
+  type PutMessageResult,
+  type MessageAppender,
+  type TimerScheduler,
+} from '../../store/api.ts';
 import { restoreForAppend } from '../stored-message.ts';
+
+/** The store as the timer service needs it: appends, and the timing wheel. */
+type TimerStore = MessageAppender & { readonly timer: TimerScheduler | undefined };
 
 /** Properties that only steer a timer message to its due time; the delivered copy drops them. */
 const STEERING = [
@@ -23,13 +30,13 @@ const STEERING = [
  * rejected as a whole and the wheel retries it.
  */
 export class TimerMessageService {
-  private readonly store: MessageStore;
+  private readonly store: TimerStore;
   private readonly logger: Logger;
   private readonly recallPath: string;
   /** Recalled timer messages (UNIQ_KEY -> due time), skipped when they come due. */
   private readonly recalled = new Map<string, number>();
 
-  constructor(store: MessageStore, storeRoot: string, logger: Logger) {
+  constructor(store: TimerStore, storeRoot: string, logger: Logger) {
     this.store = store;
     this.logger = logger;
     this.recallPath = join(storeRoot, 'config', 'timerRecall.json');

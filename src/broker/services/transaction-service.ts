@@ -8,8 +8,7 @@ import { createOffsetMessageId } from '../../common/message/message-id.ts';
 import { SystemTopic } from '../../common/constants/topic-validator.ts';
 import { MessageSysFlag } from '../../common/constants/message-sys-flag.ts';
 import { parkInSystemTopic, restoreForAppend } from '../stored-message.ts';
-import { PutMessageStatus, type PutMessageResult } from '../../store/api.ts';
-import type { MessageStore } from '../../store/message-store.ts';
+import { PutMessageStatus, type PutMessageResult, type QueueStore } from '../../store/api.ts';
 import type { ProducerManager } from '../managers/producer-manager.ts';
 import type { BrokerConfig } from '../broker-config.ts';
 
@@ -23,7 +22,7 @@ const CHECK_TIMES = 'TRANSACTION_CHECK_TIMES';
  * group; after `transactionCheckMax` checks it goes to TRANS_CHECK_MAX_TIME_TOPIC.
  */
 export class TransactionService {
-  private readonly store: MessageStore;
+  private readonly store: QueueStore;
   private readonly producers: ProducerManager;
   private readonly config: BrokerConfig;
   private readonly logger: Logger;
@@ -34,7 +33,7 @@ export class TransactionService {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    store: MessageStore,
+    store: QueueStore,
     producers: ProducerManager,
     config: BrokerConfig,
     storeHost: () => Uint8Array,
