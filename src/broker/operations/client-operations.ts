@@ -5,7 +5,7 @@ import type { ClientConnection } from '../managers/client-connection.ts';
 export type { ClientConnection, TransactionCheck } from '../managers/client-connection.ts';
 import type { CoreDeps } from './core-deps.ts';
 import type { MessageFilters } from './message-filters.ts';
-import { fail, OperationStatus, type Outcome } from './outcome.ts';
+import { fail, OK, OperationStatus, type Outcome } from './outcome.ts';
 
 /** The client family: heartbeats register producers and consumers; unregistering drops them. */
 export class ClientOperations {
@@ -50,6 +50,16 @@ export class ClientOperations {
       this.d.producers.register(producer.groupName, channel);
     if (topicsChanged) this.d.onTopicsChanged();
     return { status: OperationStatus.SUCCESS };
+  }
+
+  /**
+   * CHECK_CLIENT_CONFIG: whether the broker can serve a subscription before the consumer starts
+   * (Java consumers ask for SQL92 ones): TAG always; SQL92 when enablePropertyFilter and it parses.
+   */
+  checkSubscription(sub: { subString?: string; expressionType?: string } | undefined): Outcome {
+    if (!sub || sub.expressionType === undefined || sub.expressionType === 'TAG') return OK;
+    const filter = this.filters.filterFor(sub.subString, sub.expressionType);
+    return filter && 'status' in filter ? filter : OK;
   }
 
   /** UNREGISTER_CLIENT: the client leaves its producer and consumer groups. */

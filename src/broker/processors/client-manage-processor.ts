@@ -2,13 +2,13 @@ import { createResponse, jsonResponse } from '../../remoting/protocol/remoting-c
 import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
 import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
-import type { HeartbeatData } from '../../common/protocol-data/heartbeat-data.ts';
+import type { HeartbeatData, SubscriptionData } from '../../common/protocol-data/heartbeat-data.ts';
 import { responseCodeOf } from './response-code-of.ts';
 import type { BrokerOperations } from '../operations/broker-operations.ts';
 import { parseJsonBody } from './json-body.ts';
 import { remotingClientConnections } from './remoting-client-connection.ts';
 
-/** HEART_BEAT, UNREGISTER_CLIENT and GET_CONSUMER_LIST_BY_GROUP. */
+/** HEART_BEAT, UNREGISTER_CLIENT, CHECK_CLIENT_CONFIG and GET_CONSUMER_LIST_BY_GROUP. */
 export function registerClientManageProcessor(server: RemotingServer, ops: BrokerOperations): void {
   const clientOf = remotingClientConnections(ops.limits.brokerName);
   server.registerProcessor(RequestCode.HEART_BEAT, (req, conn) => {
@@ -25,6 +25,13 @@ export function registerClientManageProcessor(server: RemotingServer, ops: Broke
       h.optString('producerGroup'),
       h.optString('consumerGroup'),
     );
+    return createResponse(req, responseCodeOf(r.status), r.remark);
+  });
+
+  server.registerProcessor(RequestCode.CHECK_CLIENT_CONFIG, (req) => {
+    const parsed = parseJsonBody<{ subscriptionData?: SubscriptionData }>(req, 'check body');
+    if ('error' in parsed) return parsed.error;
+    const r = ops.clients.checkSubscription(parsed.value.subscriptionData);
     return createResponse(req, responseCodeOf(r.status), r.remark);
   });
 

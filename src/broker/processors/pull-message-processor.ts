@@ -6,9 +6,13 @@ import type { RemotingServer } from '../../remoting/transport/remoting-server.ts
 import { responseCodeOf } from './response-code-of.ts';
 import type { BrokerOperations } from '../operations/broker-operations.ts';
 
-/** PULL_MESSAGE with long polling; every answer carries next/min/max offsets. */
+/**
+ * PULL_MESSAGE with long polling, and LITE_PULL_MESSAGE (the Java lite pull consumer's code, the
+ * same request served alike, as RocketMQ does on a pool of its own); every answer carries
+ * next/min/max offsets.
+ */
 export function registerPullMessageProcessor(server: RemotingServer, ops: BrokerOperations): void {
-  server.registerProcessor(RequestCode.PULL_MESSAGE, async (req, conn) => {
+  const pull: Parameters<RemotingServer['registerProcessor']>[1] = async (req, conn) => {
     const h = new ExtFields(req.extFields);
     const sysFlag = h.optInt('sysFlag', 0);
     const commitOffset = h.optInt('commitOffset', -1);
@@ -46,5 +50,7 @@ export function registerPullMessageProcessor(server: RemotingServer, ops: Broker
       },
       r.body,
     );
-  });
+  };
+  server.registerProcessor(RequestCode.PULL_MESSAGE, pull);
+  server.registerProcessor(RequestCode.LITE_PULL_MESSAGE, pull);
 }
