@@ -10,6 +10,7 @@ import { encodeProperties } from '../common/message/message-properties.ts';
 import type { MessageExt } from '../common/message/message-ext.ts';
 import type { ClusterInfo, TopicRouteData } from '../common/protocol-data/route-data.ts';
 import { decodeResetOffsetBody } from '../common/protocol-data/reset-offset-body.ts';
+import { mapEntries, parseJavaJson } from '../common/protocol-data/java-json.ts';
 
 export interface AdminClientOptions {
   /** Name servers, "host:port;host:port". */
@@ -98,8 +99,16 @@ export class AdminClient {
     throw last instanceof Error ? last : new Error(`${action} failed: no name server configured`);
   }
 
+  /** A body in RocketMQ's JSON dialect (fastjson's object-keyed maps come back as Maps). */
   private static json<T>(res: RemotingCommand): T {
-    return JSON.parse(res.body?.toString('utf8') ?? 'null') as T;
+    return parseJavaJson(res.body?.toString('utf8') || 'null') as T;
+  }
+
+  /** The [MessageQueue, value] pairs of a Map<MessageQueue, T> body field. */
+  private static queueEntries<T>(
+    table: unknown,
+  ): [{ topic: string; brokerName: string; queueId: number }, T][] {
+    return mapEntries(table) as [{ topic: string; brokerName: string; queueId: number }, T][];
   }
 
   async topicRoute(topic: string): Promise<TopicRouteData> {
@@ -168,22 +177,20 @@ export class AdminClient {
     for (const b of route.brokerDatas) {
       const addr = b.brokerAddrs['0'];
       if (!addr) continue;
-      const stats = AdminClient.json<{
-        offsetTable: {
-          messageQueue: { queueId: number };
-          minOffset: number;
-          maxOffset: number;
-          lastUpdateTimestamp: number;
-        }[];
-      }>(
+      const stats = AdminClient.json<{ offsetTable: unknown }>(
         await this.call(addr, `Topic status of ${topic}`, RequestCode.GET_TOPIC_STATS_INFO, {
           topic,
         }),
       );
-      for (const s of stats.offsetTable) {
+      const entries = AdminClient.queueEntries<{
+        minOffset: number;
+        maxOffset: number;
+        lastUpdateTimestamp: number;
+      }>(stats.offsetTable);
+      for (const [mq, s] of entries) {
         out.push({
           brokerName: b.brokerName,
-          queueId: s.messageQueue.queueId,
+          queueId: mq.queueId,
           minOffset: s.minOffset,
           maxOffset: s.maxOffset,
           lastUpdateTimestamp: s.lastUpdateTimestamp,
@@ -216,22 +223,22 @@ export class AdminClient {
     for (const b of Object.values(info.brokerAddrTable)) {
       const addr = b.brokerAddrs['0'];
       if (!addr) continue;
-      const stats = AdminClient.json<{
-        offsetTable: {
-          messageQueue: { topic: string; brokerName: string; queueId: number };
-          brokerOffset: number;
-          consumerOffset: number;
-          lastTimestamp: number;
-        }[];
-      }>(
+      const stats = AdminClient.json<{ offsetTable: unknown }>(
         await this.call(addr, `Consumer progress of ${group}`, RequestCode.GET_CONSUME_STATS, {
           consumerGroup: group,
           ...(topic ? { topic } : {}),
         }),
       );
-      for (const s of stats.offsetTable)
+      const entries = AdminClient.queueEntries<{
+        brokerOffset: number;
+        consumerOffset: number;
+        lastTimestamp: number;
+      }>(stats.offsetTable);
+      for (const [mq, s] of entries)
         out.push({
-          ...s.messageQueue,
+          topic: mq.topic,
+          brokerName: mq.brokerName,
+          queueId: mq.queueId,
           brokerOffset: s.brokerOffset,
           consumerOffset: s.consumerOffset,
           lastTimestamp: s.lastTimestamp,

@@ -9,6 +9,7 @@ import { MessageStore, type StoreLock } from '../store/message-store.ts';
 import type { StoreConfig } from '../store/store-config.ts';
 import { announcedHost, type BrokerConfig } from './broker-config.ts';
 import { createBrokerOperations, type BrokerOperations } from './operations/broker-operations.ts';
+import { RuntimeStats } from './services/runtime-stats.ts';
 import type { CoreDeps } from './operations/core-deps.ts';
 import { TopicConfigManager } from './managers/topic-config-manager.ts';
 import { SubscriptionGroupManager } from './managers/subscription-group-manager.ts';
@@ -29,6 +30,7 @@ import { registerClientManageProcessor } from './processors/client-manage-proces
 import { registerConsumerManageProcessor } from './processors/consumer-manage-processor.ts';
 import { registerQueryMessageProcessor } from './processors/query-message-processor.ts';
 import { registerAdminBrokerProcessor } from './processors/admin-broker-processor.ts';
+import { registerAdminMetadataProcessor } from './processors/admin-metadata-processor.ts';
 import { registerQueueLockProcessor } from './processors/queue-lock-processor.ts';
 import { RebalanceLockManager } from './managers/rebalance-lock-manager.ts';
 
@@ -115,6 +117,8 @@ export class BrokerController {
       consumers,
       producers,
       transactions: this.transactions,
+      stats: new RuntimeStats(),
+      delayOffsets: () => this.schedule.offsetsSnapshot(),
       hold,
       storeHost: encodeSocketAddress('127.0.0.1', config.listenPort),
       logger: this.logger,
@@ -148,6 +152,7 @@ export class BrokerController {
     registerConsumerManageProcessor(this.server, this.operations);
     registerQueryMessageProcessor(this.server, this.operations);
     registerAdminBrokerProcessor(this.server, this.operations);
+    registerAdminMetadataProcessor(this.server, this.operations);
     registerQueueLockProcessor(this.server, this.locks);
     registerEndTransactionProcessor(this.server, this.operations);
     registerPopMessageProcessor(this.server, this.operations);
@@ -219,6 +224,7 @@ export class BrokerController {
     deps.groups.load();
     deps.offsets.load();
     deps.pop.start();
+    deps.stats.start();
     this.schedule.start();
     this.timer.start();
     this.transactions.start();
@@ -259,6 +265,7 @@ export class BrokerController {
     await this.timer.shutdown();
     this.transactions.shutdown();
     this.internals.pop.shutdown();
+    this.internals.stats.stop();
     this.internals.offsets.persist(true);
     await this.store.shutdown();
     this.logger.info('Broker stopped');

@@ -28,7 +28,11 @@ export const namesrvConfigSchema = {
     doc: 'ms without a heartbeat after which a broker is dropped (unless it registered its own timeout).',
   },
   rocketmqHome: { type: 'string', default: '', supported: false, doc: 'Accepted and ignored.' },
-  kvConfigPath: { type: 'string', default: '', supported: false, doc: 'Accepted and ignored.' },
+  kvConfigPath: {
+    type: 'string',
+    default: '',
+    doc: 'File the KV config (mqadmin updateKvConfig) is saved to; empty keeps it in memory only.',
+  },
   orderMessageEnable: {
     type: 'bool',
     default: false,

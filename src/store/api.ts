@@ -138,6 +138,12 @@ export interface StoreAdmin {
   getFlushedPhyOffset(): number;
   /** Deletes a topic's ConsumeQueues (its records stay in the CommitLog until retention). */
   deleteTopic(topic: string): void;
+  /** The file system of the CommitLog: size, free bytes, and percent used. */
+  diskSpace(): { totalBytes: number; freeBytes: number; usedPercent: number };
+  /** Bytes appended but not yet on disk. */
+  remainToFlushBytes(): number;
+  /** The timing wheel, when timerWheelEnable. */
+  readonly timer: TimerScheduler | undefined;
 }
 
 /** The store as the broker's core sees it (message-store.ts is the one implementation). */

@@ -37,6 +37,7 @@ import { readCheckpoint } from './checkpoint/store-checkpoint.ts';
 import { FlushCommitLogService, type SegmentSyncer } from './flush/flush-commit-log-service.ts';
 import { RetentionService, type RetentionReport } from './retention/retention-service.ts';
 import { recoverStore, type RecoveryReport } from './recovery/store-recovery.ts';
+import { diskSpace } from './retention/disk-usage.ts';
 import { storePaths, type StoreConfig } from './store-config.ts';
 import { StoreLock } from './store-lock.ts';
 import { TimerMessageStore } from './timer/timer-message-store.ts';
@@ -529,6 +530,16 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
   /** Offset up to which the CommitLog is on disk. */
   getFlushedPhyOffset(): number {
     return this.flushService.flushedOffset;
+  }
+
+  /** The file system of the CommitLog: size, free bytes, and percent used. */
+  diskSpace(): { totalBytes: number; freeBytes: number; usedPercent: number } {
+    return { ...diskSpace(this.paths.commitLog), usedPercent: this.retention.diskUsedPercent };
+  }
+
+  /** Bytes appended but not yet on disk. */
+  remainToFlushBytes(): number {
+    return this.commitLog.writtenOffset - this.flushService.flushedOffset;
   }
 
   /** Resolves once the spare segment being prepared in the background (if any) is ready. */

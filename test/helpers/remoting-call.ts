@@ -1,3 +1,4 @@
+import { parseJavaJson } from '../../src/common/protocol-data/java-json.ts';
 import { pino } from 'pino';
 import type { TestContext } from 'node:test';
 import { RemotingClient } from '../../src/remoting/transport/remoting-client.ts';
@@ -43,5 +44,5 @@ export function testClient(t: TestContext): {
 
 /** A response body parsed as JSON, typed by the caller. */
 export function jsonBody<T>(cmd: RemotingCommand): T {
-  return JSON.parse(cmd.body?.toString('utf8') ?? 'null') as T;
+  return parseJavaJson(cmd.body?.toString('utf8') || 'null') as T;
 }

@@ -157,7 +157,7 @@ for (const version of VERSIONS) {
     const queueOf = new Map<number, number>();
     produced.forEach((s, i) => {
       const order = i % 4;
-      const q = queueOf.get(order) ?? s.queueId;
+      const q = queueOf.get(order) ?? s.queueId ?? -1;
       assert.equal(s.queueId, q, `order ${order} stays on one queue`);
       queueOf.set(order, q);
     });

@@ -105,6 +105,13 @@ export class ConsumerOffsetManager {
     this.dirty = true;
   }
 
+  /** Every committed offset, "topic@group" -> queue id -> offset (ConsumerOffsetSerializeWrapper). */
+  snapshot(): Record<string, Record<string, number>> {
+    const offsetTable: Record<string, Record<string, number>> = {};
+    for (const [key, queues] of this.table) offsetTable[key] = Object.fromEntries(queues);
+    return offsetTable;
+  }
+
   persist(force = false): void {
     if (!this.dirty && !force) return;
     const offsetTable: Record<string, Record<string, number>> = {};

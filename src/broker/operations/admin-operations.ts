@@ -1,3 +1,5 @@
+import { MQ_VERSION_ORDINAL, PRODUCT_VERSION } from '../../common/constants/version.ts';
+import { javaDouble } from '../services/runtime-stats.ts';
 import { checkTopicName, SystemTopic } from '../../common/constants/topic-validator.ts';
 import type { TopicConfig } from '../../common/protocol-data/route-data.ts';
 import {
@@ -32,8 +34,6 @@ export interface QueueStats {
 
 /** The admin family: topics, subscription groups, statistics, offset resets, runtime figures. */
 export class AdminOperations {
-  readonly bootTimestamp = Date.now();
-
   constructor(private readonly d: CoreDeps) {}
 
   topic(name: string): TopicConfig | undefined {
@@ -135,6 +135,11 @@ export class AdminOperations {
     return out;
   }
 
+  /** Messages per second the group consumed lately (ConsumeStats.consumeTps). */
+  consumeTps(group: string): number {
+    return this.d.stats.consumeTps(group);
+  }
+
   /** Per write queue of a topic: min and max offsets and the last store time. */
   topicStats(topic: string): Outcome & { queues?: QueueStats[] } {
     const tc = this.d.topics.get(topic);
@@ -170,24 +175,67 @@ export class AdminOperations {
     return this.d.consumers.get(group);
   }
 
-  /** GET_BROKER_RUNTIME_INFO's table. */
+  /** GET_BROKER_RUNTIME_INFO's table, with the keys mqadmin's clusterList and brokerStatus read. */
   runtimeInfo(): Record<string, string> {
-    const { config, store, topics, groups, consumers } = this.d;
+    const { config, store, topics, groups, consumers, stats } = this.d;
+    const disk = store.diskSpace();
+    const timer = store.timer?.stats;
+    const idle = '0';
     return {
-      brokerVersionDesc: 'rocketmq-ts 0.1.0',
+      ...stats.runtimeInfo(),
+      brokerVersionDesc: `rocketmq-ts ${PRODUCT_VERSION}`,
+      brokerVersion: String(MQ_VERSION_ORDINAL),
       brokerName: config.brokerName,
       brokerId: String(config.brokerId),
       brokerRole: config.brokerRole,
-      msgPutTotalTodayNow: '0',
+      brokerActive: String(config.brokerId === 0),
       commitLogMinOffset: String(store.getMinPhyOffset()),
       commitLogMaxOffset: String(store.getMaxPhyOffset()),
-      commitLogDirCapacity: `flushed ${store.getFlushedPhyOffset()}`,
+      commitLogDiskRatio: javaDouble(disk.usedPercent / 100),
+      consumeQueueDiskRatio: javaDouble(disk.usedPercent / 100),
+      commitLogDirCapacity: `Total : ${humanBytes(disk.totalBytes)}, Free : ${humanBytes(disk.freeBytes)}.`,
+      remainHowManyDataToFlush: humanBytes(store.remainToFlushBytes()),
+      remainTransientStoreBufferNumbs: String(2147483647),
+      dispatchBehindBytes: '0',
+      pageCacheLockTimeMills: '0',
       earliestMessageTimeStamp: String(store.getEarliestMessageTime() ?? 0),
+      startAcceptSendRequestTimeStamp: '0',
+      timerReadBehind: String(
+        timer ? Math.max(0, Math.floor((Date.now() - timer.dequeueTimeMs) / 1000)) : 0,
+      ),
+      timerOffsetBehind: String(timer?.enqueueLag ?? 0),
+      timerCongestNum: '0',
+      timerEnqueueTps: '0.0',
+      timerDequeueTps: '0.0',
+      // One event loop, no thread pools: nothing ever waits in a queue behind a busy pool.
+      sendThreadPoolQueueSize: idle,
+      sendThreadPoolQueueCapacity: '10000',
+      pullThreadPoolQueueSize: idle,
+      pullThreadPoolQueueCapacity: '100000',
+      litePullThreadPoolQueueSize: idle,
+      litePullThreadPoolQueueCapacity: '100000',
+      queryThreadPoolQueueSize: idle,
+      queryThreadPoolQueueCapacity: '20000',
+      ackThreadPoolQueueSize: idle,
+      ackThreadPoolQueueCapacity: '100000',
+      sendThreadPoolQueueHeadWaitTimeMills: idle,
+      pullThreadPoolQueueHeadWaitTimeMills: idle,
+      queryThreadPoolQueueHeadWaitTimeMills: idle,
+      litePullThreadPoolQueueHeadWaitTimeMills: idle,
+      ackThreadPoolQueueHeadWaitTimeMills: idle,
+      EndTransactionQueueSize: idle,
+      EndTransactionThreadPoolQueueCapacity: '100000',
       topicCount: String(topics.all().length),
       consumerGroupCount: String(groups.all().length),
       onlineConsumerGroups: String(consumers.groupNames().length),
-      bootTimestamp: String(this.bootTimestamp),
       rssBytes: String(process.memoryUsage().rss),
     };
   }
+}
+
+/** RocketMQ's humanReadableByteCount (binary units): "512 B", "1.5 KiB", "252.0 GiB". */
+export function humanBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const exp = Math.min(6, Math.floor(Math.log(bytes) / Math.log(1024)));
+  return `${(bytes / 1024 ** exp).toFixed(1)} ${'KMGTPE'[exp - 1]}iB`;
 }

@@ -2,6 +2,7 @@ import { AdminOperations } from './admin-operations.ts';
 import { ClientOperations } from './client-operations.ts';
 import type { CoreDeps } from './core-deps.ts';
 import { MessageFilters } from './message-filters.ts';
+import { MetadataOperations } from './metadata-operations.ts';
 import { OffsetOperations } from './offset-operations.ts';
 import { PopOperations } from './pop-operations.ts';
 import { PullOperations } from './pull-operations.ts';
@@ -28,6 +29,7 @@ export interface BrokerOperations {
   readonly offsets: OffsetOperations;
   readonly clients: ClientOperations;
   readonly admin: AdminOperations;
+  readonly metadata: MetadataOperations;
   readonly query: QueryOperations;
   readonly limits: BrokerLimits;
 }
@@ -42,6 +44,7 @@ export function createBrokerOperations(deps: CoreDeps): BrokerOperations {
     offsets: new OffsetOperations(deps),
     clients: new ClientOperations(deps, filters),
     admin: new AdminOperations(deps),
+    metadata: new MetadataOperations(deps),
     query: new QueryOperations(deps),
     limits: Object.freeze({
       brokerName: deps.config.brokerName,

@@ -9,6 +9,7 @@ import type { ProducerManager } from '../managers/producer-manager.ts';
 import type { PullRequestHoldService } from '../services/pull-request-hold-service.ts';
 import type { TransactionService } from '../services/transaction-service.ts';
 import type { PopService } from '../services/pop-service.ts';
+import type { RuntimeStats } from '../services/runtime-stats.ts';
 
 /**
  * What the operations are built over: the store, the persisted tables and the background services.
@@ -33,4 +34,8 @@ export interface CoreDeps {
   transactions: TransactionService;
   /** POP consumption state. */
   pop: PopService;
+  /** Put and get totals and TPS (GET_BROKER_RUNTIME_INFO). */
+  stats: RuntimeStats;
+  /** Each delay level's progress, level -> queue offset (GET_ALL_DELAY_OFFSET). */
+  delayOffsets: () => Record<string, number>;
 }

@@ -103,6 +103,7 @@ export class PopOperations {
         maxReconsumeTimes: checked.retryMaxTimes,
       });
       const found = r.messages.length > 0;
+      if (found) this.d.stats.recordGet(input.group, r.messages.length);
       const left = deadline - Date.now();
       if (found || left <= 0 || aborted || input.pollTime <= 0) {
         return {

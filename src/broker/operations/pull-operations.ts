@@ -112,6 +112,7 @@ export class PullOperations {
       ...(filter ? { filter } : {}),
     });
     const status = pullStatusOf(r.status, input.queueOffset);
+    this.d.stats.recordGet(input.group, r.messages.length);
     const out: PullOutcome = {
       status,
       nextBeginOffset: r.nextBeginOffset,

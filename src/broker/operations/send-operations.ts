@@ -182,10 +182,15 @@ export class SendOperations {
         `the batch body cannot be decoded: ${(err as Error).message}`,
       );
     }
+    const began = Date.now();
     const result = await this.d.store.putMessages(msgs);
     const status = putStatusOf(result.status);
     const append = result.appendResult;
-    if (!append) return fail(status, result.remark ?? `the store answered ${result.status}`);
+    if (!append) {
+      this.d.stats.recordPutFailed();
+      return fail(status, result.remark ?? `the store answered ${result.status}`);
+    }
+    this.d.stats.recordPut(append.msgNum, append.wroteBytes, Date.now() - began);
     return {
       status,
       msgId: append.msgIds.join(','),

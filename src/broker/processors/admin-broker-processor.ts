@@ -110,28 +110,42 @@ function registerStatsAdmin(server: RemotingServer, ops: BrokerOperations): void
   server.registerProcessor(RequestCode.GET_CONSUME_STATS, (req) => {
     const h = new ExtFields(req.extFields);
     const stats = admin.consumeStats(h.string('consumerGroup'), h.optString('topic'));
-    const offsetTable = stats.flatMap(({ topic, queues }) =>
-      queues.map((q) => ({
-        messageQueue: { topic, brokerName, queueId: q.queueId },
-        brokerOffset: q.brokerOffset,
-        consumerOffset: q.consumerOffset,
-        lastTimestamp: q.lastTimestamp,
-      })),
+    // ConsumeStats: a Map<MessageQueue, OffsetWrapper>, written with the queues as keys.
+    const offsetTable = new Map(
+      stats.flatMap(({ topic, queues }) =>
+        queues.map((q) => [
+          { brokerName, queueId: q.queueId, topic },
+          {
+            brokerOffset: q.brokerOffset,
+            consumerOffset: q.consumerOffset,
+            pullOffset: q.consumerOffset,
+            lastTimestamp: q.lastTimestamp,
+          },
+        ]),
+      ),
     );
-    return jsonResponse(req, { offsetTable, consumeTps: 0 });
+    return jsonResponse(req, {
+      offsetTable,
+      consumeTps: admin.consumeTps(h.string('consumerGroup')),
+    });
   });
 
   server.registerProcessor(RequestCode.GET_TOPIC_STATS_INFO, (req) => {
     const topic = new ExtFields(req.extFields).string('topic');
     const r = admin.topicStats(topic);
     if (!r.queues) return createResponse(req, responseCodeOf(r.status), r.remark);
+    // TopicStatsTable: a Map<MessageQueue, TopicOffset>, written with the queues as keys.
     return jsonResponse(req, {
-      offsetTable: r.queues.map((q) => ({
-        messageQueue: { topic, brokerName, queueId: q.queueId },
-        minOffset: q.minOffset,
-        maxOffset: q.maxOffset,
-        lastUpdateTimestamp: q.lastUpdateTimestamp,
-      })),
+      offsetTable: new Map(
+        r.queues.map((q) => [
+          { brokerName, queueId: q.queueId, topic },
+          {
+            minOffset: q.minOffset,
+            maxOffset: q.maxOffset,
+            lastUpdateTimestamp: q.lastUpdateTimestamp,
+          },
+        ]),
+      ),
     });
   });
 

@@ -18,8 +18,8 @@ export function registerQueryMessageProcessor(server: RemotingServer, ops: Broke
       h.string('topic'),
       h.string('key'),
       h.optInt('maxNum', Number.MAX_SAFE_INTEGER),
-      h.optInt('beginTimestamp', 0),
-      h.optInt('endTimestamp', Date.now()),
+      h.optLongBound('beginTimestamp', 0),
+      h.optLongBound('endTimestamp', Date.now()),
     );
     const ext = {
       indexLastUpdateTimestamp: String(r.indexLastUpdateTimestamp),

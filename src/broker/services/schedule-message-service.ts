@@ -148,6 +148,11 @@ export class ScheduleMessageService {
     }
   }
 
+  /** Each delay level's progress in SCHEDULE_TOPIC_XXXX (its queue offset), level -> offset. */
+  offsetsSnapshot(): Record<string, number> {
+    return Object.fromEntries(this.offsets);
+  }
+
   persist(): void {
     writeJsonFile(this.path, { offsetTable: Object.fromEntries(this.offsets) });
   }

@@ -41,13 +41,4 @@ export function registerRouteQueryProcessor(
     routes.deleteTopic(ext.string('topic'), ext.optString('clusterName'));
     return createResponse(req, ResponseCode.SUCCESS);
   });
-
-  server.registerProcessor(RequestCode.GET_KV_CONFIG, (req) => {
-    const ext = new ExtFields(req.extFields);
-    return createResponse(
-      req,
-      ResponseCode.QUERY_NOT_FOUND,
-      `No config item, Namespace: ${ext.optString('namespace') ?? ''} Key: ${ext.optString('key') ?? ''}`,
-    );
-  });
 }

@@ -1,3 +1,5 @@
+import { MQ_VERSION_ORDINAL } from '../../common/constants/version.ts';
+import { stringifyJavaJson } from '../../common/protocol-data/java-json.ts';
 import { ResponseCode } from './response-code.ts';
 
 /** Header serialization: 0 = JSON, 1 = ROCKETMQ binary. A response uses its request's type. */
@@ -25,7 +27,7 @@ export const LANGUAGE_CODES = [
 export const RPC_RESPONSE = 0x1;
 export const RPC_ONEWAY = 0x2;
 /** MQVersion ordinal we announce (V5_3_3). */
-export const OUR_VERSION = 479;
+export const OUR_VERSION = MQ_VERSION_ORDINAL;
 
 /** One Remoting message, request or response. extFields values are always strings here. */
 export interface RemotingCommand {
@@ -95,6 +97,6 @@ export function jsonResponse(request: RemotingCommand, value: unknown): Remoting
     ResponseCode.SUCCESS,
     undefined,
     undefined,
-    Buffer.from(JSON.stringify(value), 'utf8'),
+    Buffer.from(stringifyJavaJson(value), 'utf8'),
   );
 }

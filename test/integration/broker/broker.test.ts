@@ -218,12 +218,16 @@ test('the broker maps pull offsets like RocketMQ and stores committed offsets, i
       ?.offset,
     '3',
   );
-  const stats = jsonBody<{ offsetTable: { brokerOffset: number; consumerOffset: number }[] }>(
+  // ConsumeStats is a Map<MessageQueue, OffsetWrapper>, keyed by the queue as fastjson writes it.
+  const stats = jsonBody<{
+    offsetTable: Map<{ queueId: number }, { brokerOffset: number; consumerOffset: number }>;
+  }>(
     await call(cluster.brokerAddr, RequestCode.GET_CONSUME_STATS, { consumerGroup: group, topic }),
   );
+  assert.ok(stats.offsetTable instanceof Map, 'offsetTable has the queues as keys');
   assert.deepEqual(
-    stats.offsetTable.map((o) => [o.brokerOffset, o.consumerOffset]),
-    [[3, 3]],
+    [...stats.offsetTable].map(([mq, o]) => [mq.queueId, o.brokerOffset, o.consumerOffset]),
+    [[0, 3, 3]],
   );
 });
 

@@ -51,6 +51,18 @@ export class ExtFields {
     return n;
   }
 
+  /**
+   * A Java long used as a bound, such as a time range's end: any integer, Long.MAX_VALUE among
+   * them (Java tools send it for "no end"); beyond 2^53 it is the nearest double, fine for a bound.
+   */
+  optLongBound(key: string, fallback: number): number {
+    const v = this.raw(key);
+    if (v === undefined || v === '' || v === 'null') return fallback;
+    if (!/^-?\d+$/.test(v))
+      throw new HeaderFieldError(`The custom field "${key}" is not an integer: "${v}"`);
+    return Number(v);
+  }
+
   optBool(key: string, fallback: boolean): boolean {
     const v = this.raw(key);
     if (v === undefined || v === '' || v === 'null') return fallback;

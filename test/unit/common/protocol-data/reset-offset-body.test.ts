@@ -10,10 +10,23 @@ const entry = (topic: string, queueId: number, offset: number) => ({
   offset,
 });
 
-test('ResetOffsetBody round-trips as a list of queue and offset', () => {
+test('ResetOffsetBody is written as fastjson writes a Map<MessageQueue, Long>, and round-trips', () => {
   const table = [entry('T', 0, 3), entry('T', 1, 12)];
+  assert.equal(
+    encodeResetOffsetBody(table).toString(),
+    '{"offsetTable":{{"brokerName":"broker-a","queueId":0,"topic":"T"}:3,' +
+      '{"brokerName":"broker-a","queueId":1,"topic":"T"}:12}}',
+  );
   assert.deepEqual(decodeResetOffsetBody(encodeResetOffsetBody(table)), table);
   assert.deepEqual(decodeResetOffsetBody(undefined), []);
+});
+
+test('ResetOffsetBody still reads the list form earlier versions sent', () => {
+  const table = [entry('T', 0, 3)];
+  assert.deepEqual(
+    decodeResetOffsetBody(Buffer.from(JSON.stringify({ offsetTable: table }))),
+    table,
+  );
 });
 
 test("ResetOffsetBody decodes a Java broker's fastjson form with object keys", () => {
@@ -25,6 +38,6 @@ test("ResetOffsetBody decodes a Java broker's fastjson form with object keys", (
 });
 
 test('ResetOffsetBody refuses a body that is neither form', () => {
-  assert.throws(() => decodeResetOffsetBody(Buffer.from('{"offsetTable":5}')), /not a list/);
+  assert.throws(() => decodeResetOffsetBody(Buffer.from('{"offsetTable":5}')), /not a map/);
   assert.throws(() => decodeResetOffsetBody(Buffer.from('{oops')), /Cannot parse/);
 });
