@@ -122,7 +122,7 @@ export class BrokerController {
       hold,
       storeHost: encodeSocketAddress('127.0.0.1', config.listenPort),
       logger: this.logger,
-      onTopicsChanged: () => void this.registration.registerAll(),
+      onTopicsChanged: () => this.registration.registerFresh(),
     };
     this.operations = createBrokerOperations(this.internals);
     this.schedule = new ScheduleMessageService(
@@ -176,8 +176,15 @@ export class BrokerController {
       }),
       body: () => ({
         topicConfigSerializeWrapper: {
+          // A broker made read-only (or write-only) announces every topic so (brokerPermission).
           topicConfigTable: Object.fromEntries(
-            this.internals.topics.all().map((t) => [t.topicName, t]),
+            this.internals.topics.all().map((t) => [
+              t.topicName,
+              {
+                ...t,
+                perm: t.perm & (this.internals.config.brokerPermission | PermName.PERM_INHERIT),
+              },
+            ]),
           ),
           dataVersion: this.internals.topics.version,
         },

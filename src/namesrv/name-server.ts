@@ -4,7 +4,7 @@ import { RouteInfoManager } from './route-info-manager.ts';
 import type { NamesrvConfig } from './namesrv-config.ts';
 import { registerBrokerRegistrationProcessor } from './processors/broker-registration-processor.ts';
 import { registerRouteQueryProcessor } from './processors/route-query-processor.ts';
-import { registerKvConfigProcessor } from './processors/kv-config-processor.ts';
+import { registerConfigProcessor } from './processors/config-processor.ts';
 import { KvConfigManager } from './kv-config-manager.ts';
 
 /** The name server: broker registry and topic routes over Remoting. */
@@ -26,7 +26,7 @@ export class NameServer {
     });
     registerBrokerRegistrationProcessor(this.server, this.routes, config.brokerChannelExpiredTime);
     registerRouteQueryProcessor(this.server, this.routes);
-    registerKvConfigProcessor(this.server, new KvConfigManager(config.kvConfigPath));
+    registerConfigProcessor(this.server, new KvConfigManager(config.kvConfigPath), config);
   }
 
   get port(): number {

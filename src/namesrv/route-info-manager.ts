@@ -121,6 +121,24 @@ export class RouteInfoManager {
     if (queues.size === 0) this.topicQueueTable.delete(topic);
   }
 
+  /**
+   * WIPE_WRITE_PERM_OF_BROKER / ADD_WRITE_PERM_OF_BROKER (mqadmin wipeWritePerm, addWritePerm):
+   * clears or sets the write bit of every queue the broker serves in the routes, so producers
+   * move off it (or back) while consumers drain it. It holds until the broker's topics change.
+   * Returns how many topics changed.
+   */
+  setWritePerm(brokerName: string, writable: boolean): number {
+    let changed = 0;
+    for (const queues of this.topicQueueTable.values()) {
+      const q = queues.get(brokerName);
+      if (!q) continue;
+      const perm = writable ? q.perm | 2 : q.perm & ~2;
+      if (perm !== q.perm) changed++;
+      q.perm = perm;
+    }
+    return changed;
+  }
+
   /** Removes one broker address; the broker name goes too when it has no address left. */
   unregisterBroker(brokerAddr: string, reason: string): void {
     const live = this.brokerLiveTable.get(brokerAddr);

@@ -4,7 +4,7 @@
  * are compiled with javac. A missing `java`, `javac` or `mvn` fails the test with what to install;
  * nothing skips.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,18 +87,7 @@ export function runJava(
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'rmq-java-home-'));
   const child = spawn(
     'java',
-    [
-      '-Xms64m',
-      '-Xmx256m',
-      '-XX:+UseSerialGC',
-      '-XX:TieredStopAtLevel=1',
-      `-Duser.home=${home}`,
-      ...(options.jvmArgs ?? []),
-      '-cp',
-      `${suite.classes}:${suite.classpath}`,
-      mainClass,
-      ...args,
-    ],
+    [...(options.jvmArgs ?? []), ...jvmArgs(suite, home), mainClass, ...args],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -136,4 +125,163 @@ export function succeededRun(run: JavaRun, what: string): Record<string, unknown
   if (run.code !== 0 || !done)
     throw new Error(`${what} failed (exit ${run.code}):\n${run.output.slice(-6000)}`);
   return run.events;
+}
+
+/** The JVM arguments every driver runs with: small, quick to start, logs under `home`. */
+function jvmArgs(suite: { classpath: string; classes: string }, home: string): string[] {
+  return [
+    '-Xms64m',
+    '-Xmx256m',
+    '-XX:+UseSerialGC',
+    '-XX:TieredStopAtLevel=1',
+    `-Duser.home=${home}`,
+    '-cp',
+    `${suite.classes}:${suite.classpath}`,
+  ];
+}
+
+/**
+ * A driver left running, with stdin open: it prints JSON events as it goes and ends when `close()`
+ * closes its stdin (or is killed after `timeoutMs`).
+ */
+export class RunningJava {
+  readonly events: Record<string, unknown>[] = [];
+  private output = '';
+  private readonly child: ChildProcess;
+  private readonly exited: Promise<number | null>;
+  private waiters: (() => void)[] = [];
+
+  constructor(
+    suite: { classpath: string; classes: string },
+    mainClass: string,
+    args: readonly string[],
+    timeoutMs = 120000,
+  ) {
+    const home = mkdtempSync(join(tmpdir(), 'rmq-java-home-'));
+    this.child = spawn('java', [...jvmArgs(suite, home), mainClass, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    let rest = '';
+    this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      this.output += chunk;
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.startsWith('{')) continue;
+        try {
+          this.events.push(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          // not an event
+        }
+      }
+      for (const w of this.waiters.splice(0)) w();
+    });
+    this.child.stderr?.setEncoding('utf8').on('data', (c: string) => (this.output += c));
+    this.exited = new Promise((resolve, reject) => {
+      this.child.on('error', (err) => {
+        clearTimeout(timer);
+        reject(
+          (err as NodeJS.ErrnoException).code === 'ENOENT'
+            ? new Error(`java is not on PATH: ${INSTALL_HINT}`)
+            : err,
+        );
+      });
+      this.child.on('exit', (code) => {
+        clearTimeout(timer);
+        for (const w of this.waiters.splice(0)) w();
+        resolve(code);
+      });
+    });
+  }
+
+  /** Resolves with the first event `match` accepts; fails with the output when the driver ends first. */
+  async waitFor(
+    match: (e: Record<string, unknown>) => boolean,
+    what: string,
+  ): Promise<Record<string, unknown>> {
+    for (;;) {
+      const found = this.events.find(match);
+      if (found) return found;
+      if (this.child.exitCode !== null || this.child.signalCode !== null)
+        throw new Error(`the driver ended before ${what}:\n${this.output.slice(-6000)}`);
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  /** Closes stdin and waits for the driver to end. */
+  async close(): Promise<number | null> {
+    this.child.stdin?.end();
+    return this.exited;
+  }
+}
+
+/**
+ * mqadmin in one JVM for a whole test file (java/mqadmin/src/MqadminSession.java): `run` sends
+ * one command line and resolves with everything it printed.
+ */
+export class MqadminSession {
+  private readonly child: ChildProcess;
+  private buffer = '';
+  private pending: { resolve: (text: string) => void; reject: (err: Error) => void }[] = [];
+  private readonly ready: Promise<void>;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(suite: { classpath: string; classes: string }) {
+    const home = mkdtempSync(join(tmpdir(), 'rmq-mqadmin-home-'));
+    this.child = spawn(
+      'java',
+      [
+        `-Drocketmq.home.dir=${home}`,
+        '-Drmq.logback.configurationFile=rmq.tools.logback.xml',
+        ...jvmArgs(suite, home),
+        'MqadminSession',
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    let readyResolve: () => void = () => undefined;
+    this.ready = new Promise((r) => (readyResolve = r));
+    this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      this.buffer += chunk;
+      if (this.buffer.startsWith('<<<READY>>>\n')) {
+        this.buffer = this.buffer.slice('<<<READY>>>\n'.length);
+        readyResolve();
+      }
+      for (let end = this.buffer.indexOf('\n<<<END>>>\n'); end >= 0;) {
+        const text = this.buffer.slice(0, end);
+        this.buffer = this.buffer.slice(end + '\n<<<END>>>\n'.length);
+        this.pending.shift()?.resolve(text);
+        end = this.buffer.indexOf('\n<<<END>>>\n');
+      }
+    });
+    this.child.on('error', (err) => {
+      const e =
+        (err as NodeJS.ErrnoException).code === 'ENOENT'
+          ? new Error(`java is not on PATH: ${INSTALL_HINT}`)
+          : err;
+      for (const p of this.pending.splice(0)) p.reject(e);
+    });
+    this.child.on('exit', (code) => {
+      for (const p of this.pending.splice(0))
+        p.reject(new Error(`mqadmin session ended (${code}): ${this.buffer.slice(-2000)}`));
+    });
+  }
+
+  /** Runs `mqadmin <args...>` and resolves with its output (one command at a time). */
+  run(...args: string[]): Promise<string> {
+    const next = this.queue.then(async () => {
+      await this.ready;
+      return new Promise<string>((resolve, reject) => {
+        this.pending.push({ resolve, reject });
+        this.child.stdin?.write(`${args.join('\t')}\n`);
+      });
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async close(): Promise<void> {
+    this.child.stdin?.end();
+    if (this.child.exitCode === null) await new Promise((r) => this.child.once('exit', r));
+  }
 }

@@ -19,6 +19,21 @@ export interface ResetQueue {
 }
 
 /**
+ * An admin question relayed to a consumer: its running info (mqadmin consumerStatus), or to
+ * consume one stored message now (mqadmin consumeMessage / queryMsgById -d).
+ */
+export type ClientQuestion =
+  | { kind: 'runningInfo'; group: string; clientId: string; jstack: boolean }
+  | { kind: 'consumeDirectly'; group: string; clientId: string; msgId: string; record: Buffer };
+
+/** The client's answer: ok with its body, or its refusal. */
+export interface ClientAnswer {
+  ok: boolean;
+  remark?: string | undefined;
+  body?: Buffer | undefined;
+}
+
+/**
  * A client's connection as the broker core sees it, whichever protocol it speaks: the managers
  * register producers and consumers by it, and the core reaches clients only through it.
  */
@@ -41,4 +56,6 @@ export interface ClientConnection {
   ): void;
   /** A half message needs its producer's verdict (answered with an end-transaction request). */
   checkTransactionState(check: TransactionCheck): void;
+  /** Relays an admin question to the client and resolves with its answer. */
+  ask(question: ClientQuestion, timeoutMs: number): Promise<ClientAnswer>;
 }

@@ -76,6 +76,11 @@ export class TopicConfigManager {
     return { config, created: true };
   }
 
+  /** A new data version with the same topics: name servers take the registration in again. */
+  touch(): void {
+    this.changed();
+  }
+
   private changed(): void {
     this.dataVersion = { timestamp: Date.now(), counter: this.dataVersion.counter + 1 };
     this.persist();

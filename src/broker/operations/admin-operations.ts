@@ -79,7 +79,8 @@ export class AdminOperations {
         OperationStatus.SYSTEM_ERROR,
         `the attribute message.type=${type} is not one of ${TOPIC_MESSAGE_TYPES.join(', ')}`,
       );
-    if (this.d.topics.put(config)) this.d.onTopicsChanged();
+    if (this.d.topics.put(config))
+      return { status: OperationStatus.SUCCESS, registered: this.d.onTopicsChanged() };
     return { status: OperationStatus.SUCCESS };
   }
 
@@ -87,7 +88,7 @@ export class AdminOperations {
     this.d.topics.delete(topic);
     this.d.store.deleteTopic(topic);
     this.d.offsets.deleteTopic(topic);
-    this.d.onTopicsChanged();
+    void this.d.onTopicsChanged();
     return { status: OperationStatus.SUCCESS };
   }
 

@@ -1,11 +1,18 @@
 import type { HeartbeatData } from '../../common/protocol-data/heartbeat-data.ts';
 import { retryTopic } from '../../common/constants/topic-validator.ts';
-import type { ClientConnection } from '../managers/client-connection.ts';
+import type { ClientConnection, ClientQuestion } from '../managers/client-connection.ts';
 
-export type { ClientConnection, TransactionCheck } from '../managers/client-connection.ts';
+export type {
+  ClientAnswer,
+  ClientConnection,
+  TransactionCheck,
+} from '../managers/client-connection.ts';
 import type { CoreDeps } from './core-deps.ts';
 import type { MessageFilters } from './message-filters.ts';
 import { fail, OK, OperationStatus, type Outcome } from './outcome.ts';
+
+/** How long a relayed admin question waits for the client (RocketMQ waits 5 s). */
+const ADMIN_RELAY_TIMEOUT_MS = 5000;
 
 /** The client family: heartbeats register producers and consumers; unregistering drops them. */
 export class ClientOperations {
@@ -48,7 +55,8 @@ export class ClientOperations {
     }
     for (const producer of data.producerDataSet ?? [])
       this.d.producers.register(producer.groupName, channel);
-    if (topicsChanged) this.d.onTopicsChanged();
+    if (topicsChanged)
+      return { status: OperationStatus.SUCCESS, registered: this.d.onTopicsChanged() };
     return { status: OperationStatus.SUCCESS };
   }
 
@@ -60,6 +68,25 @@ export class ClientOperations {
     if (!sub || sub.expressionType === undefined || sub.expressionType === 'TAG') return OK;
     const filter = this.filters.filterFor(sub.subString, sub.expressionType);
     return filter && 'status' in filter ? filter : OK;
+  }
+
+  /**
+   * GET_CONSUMER_RUNNING_INFO and CONSUME_MESSAGE_DIRECTLY from an admin: relayed to the named
+   * consumer of the group, its answer passed back as it gave it.
+   */
+  async askConsumer(question: ClientQuestion): Promise<Outcome & { body?: Buffer | undefined }> {
+    const channel = [...(this.d.consumers.get(question.group)?.channels.values() ?? [])].find(
+      (c) => c.clientId === question.clientId,
+    );
+    if (!channel)
+      return fail(
+        OperationStatus.SYSTEM_ERROR,
+        `The Consumer <${question.group}> <${question.clientId}> not online`,
+      );
+    const answer = await channel.connection.ask(question, ADMIN_RELAY_TIMEOUT_MS);
+    return answer.ok
+      ? { status: OperationStatus.SUCCESS, body: answer.body }
+      : fail(OperationStatus.SYSTEM_ERROR, answer.remark ?? 'the consumer refused');
   }
 
   /** UNREGISTER_CLIENT: the client leaves its producer and consumer groups. */

@@ -29,7 +29,7 @@ export interface CoreDeps {
   storeHost: Uint8Array;
   logger: Logger;
   /** Topic configs changed: tell the name servers now rather than at the next heartbeat. */
-  onTopicsChanged: () => void;
+  onTopicsChanged: () => Promise<void>;
   /** Half messages for transactional sends. */
   transactions: TransactionService;
   /** POP consumption state. */

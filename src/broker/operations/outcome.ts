@@ -53,6 +53,11 @@ export type OperationStatus = (typeof OperationStatus)[keyof typeof OperationSta
 export interface Outcome {
   status: OperationStatus;
   remark?: string;
+  /**
+   * Set when the operation created topics: resolves once the name servers route them. Remoting
+   * answers after it, as RocketMQ's broker does, so a route lookup right after never misses.
+   */
+  registered?: Promise<void>;
 }
 
 export const fail = (status: OperationStatus, remark: string): Outcome => ({ status, remark });

@@ -103,7 +103,13 @@ export class PopOperations {
         maxReconsumeTimes: checked.retryMaxTimes,
       });
       const found = r.messages.length > 0;
-      if (found) this.d.stats.recordGet(input.group, r.messages.length);
+      if (found)
+        this.d.stats.recordGet(
+          input.group,
+          input.topic,
+          r.messages.length,
+          r.messages.reduce((n, m) => n + m.record.length, 0),
+        );
       const left = deadline - Date.now();
       if (found || left <= 0 || aborted || input.pollTime <= 0) {
         return {

@@ -112,7 +112,7 @@ export class PullOperations {
       ...(filter ? { filter } : {}),
     });
     const status = pullStatusOf(r.status, input.queueOffset);
-    this.d.stats.recordGet(input.group, r.messages.length);
+    this.d.stats.recordGet(input.group, input.topic, r.messages.length, r.bufferTotalSize);
     const out: PullOutcome = {
       status,
       nextBeginOffset: r.nextBeginOffset,

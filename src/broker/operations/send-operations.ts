@@ -103,7 +103,7 @@ export class SendOperations {
     if (existing) return existing;
     if (topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) {
       const { config } = this.d.topics.createSystemGroupTopic(topic);
-      this.d.onTopicsChanged();
+      void this.d.onTopicsChanged();
       return config;
     }
     if (!this.d.config.autoCreateTopicEnable) {
@@ -120,7 +120,7 @@ export class SendOperations {
     const config = newTopicConfig(topic, queues, (template?.perm ?? 7) & ~PermName.PERM_INHERIT);
     this.d.topics.put(config);
     this.d.logger.info({ topic, queues }, 'Topic auto-created');
-    this.d.onTopicsChanged();
+    void this.d.onTopicsChanged();
     return config;
   }
 
@@ -190,7 +190,7 @@ export class SendOperations {
       this.d.stats.recordPutFailed();
       return fail(status, result.remark ?? `the store answered ${result.status}`);
     }
-    this.d.stats.recordPut(append.msgNum, append.wroteBytes, Date.now() - began);
+    this.d.stats.recordPut(input.topic, append.msgNum, append.wroteBytes, Date.now() - began);
     return {
       status,
       msgId: append.msgIds.join(','),
@@ -303,7 +303,7 @@ export class SendOperations {
     const max = input.maxReconsumeTimes ?? this.d.groups.get(group)?.retryMaxTimes ?? 16;
     if (input.reconsumeTimes < max) return msg;
     const topic = dlqTopic(group);
-    if (this.d.topics.createSystemGroupTopic(topic).created) this.d.onTopicsChanged();
+    if (this.d.topics.createSystemGroupTopic(topic).created) void this.d.onTopicsChanged();
     return { ...msg, topic, queueId: 0 };
   }
 
@@ -364,7 +364,7 @@ export class SendOperations {
     const maxTimes = input.maxReconsumeTimes ?? group.retryMaxTimes;
     const toDlq = msg.reconsumeTimes >= maxTimes || input.delayLevel < 0;
     const topic = toDlq ? dlqTopic(input.group) : retryTopic(input.group);
-    if (this.d.topics.createSystemGroupTopic(topic).created) this.d.onTopicsChanged();
+    if (this.d.topics.createSystemGroupTopic(topic).created) void this.d.onTopicsChanged();
     const props = new Map(msg.properties);
     if (!props.has(MessageConst.PROPERTY_RETRY_TOPIC))
       props.set(MessageConst.PROPERTY_RETRY_TOPIC, msg.topic);

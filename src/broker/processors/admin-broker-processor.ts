@@ -37,7 +37,7 @@ export function registerAdminBrokerProcessor(server: RemotingServer, ops: Broker
 /** UPDATE_AND_CREATE_TOPIC, DELETE_TOPIC_IN_BROKER, GET_ALL_TOPIC_CONFIG. */
 function registerTopicAdmin(server: RemotingServer, ops: BrokerOperations): void {
   const { admin } = ops;
-  server.registerProcessor(RequestCode.UPDATE_AND_CREATE_TOPIC, (req) => {
+  server.registerProcessor(RequestCode.UPDATE_AND_CREATE_TOPIC, async (req) => {
     const h = new ExtFields(req.extFields);
     const topic = h.string('topic');
     let attributes: Record<string, string>;
@@ -56,6 +56,7 @@ function registerTopicAdmin(server: RemotingServer, ops: BrokerOperations): void
         attributes,
       }),
     );
+    await r.registered;
     return createResponse(req, responseCodeOf(r.status), r.remark);
   });
 

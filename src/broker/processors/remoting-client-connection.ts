@@ -2,8 +2,11 @@ import { encodeResetOffsetBody } from '../../common/protocol-data/reset-offset-b
 import { createRequest } from '../../remoting/protocol/remoting-command.ts';
 import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import type { RemotingConnection } from '../../remoting/transport/remoting-connection.ts';
+import { ResponseCode } from '../../remoting/protocol/response-code.ts';
 import type {
+  ClientAnswer,
   ClientConnection,
+  ClientQuestion,
   ResetQueue,
   TransactionCheck,
 } from '../managers/client-connection.ts';
@@ -56,6 +59,35 @@ class RemotingClientConnection implements ClientConnection {
         body,
       ),
     );
+  }
+
+  async ask(q: ClientQuestion, timeoutMs: number): Promise<ClientAnswer> {
+    const req =
+      q.kind === 'runningInfo'
+        ? createRequest(RequestCode.GET_CONSUMER_RUNNING_INFO, 0, {
+            consumerGroup: q.group,
+            clientId: q.clientId,
+            jstackEnable: String(q.jstack),
+          })
+        : createRequest(
+            RequestCode.CONSUME_MESSAGE_DIRECTLY,
+            0,
+            {
+              consumerGroup: q.group,
+              clientId: q.clientId,
+              msgId: q.msgId,
+              brokerName: this.brokerName,
+            },
+            q.record,
+          );
+    try {
+      const res = await this.conn.request(req, timeoutMs);
+      return res.code === ResponseCode.SUCCESS
+        ? { ok: true, body: res.body }
+        : { ok: false, remark: res.remark ?? `the client answered code ${res.code}` };
+    } catch (err) {
+      return { ok: false, remark: `the client did not answer: ${(err as Error).message}` };
+    }
   }
 
   checkTransactionState(check: TransactionCheck): void {

@@ -58,6 +58,15 @@ export class NamesrvRegistrationService {
     this.timer = setInterval(() => void this.registerAll(), this.periodMs);
   }
 
+  /**
+   * Resolves once a round that started after this call has reached every name server, so what
+   * changed before it is routable (RocketMQ registers synchronously when a topic is created).
+   */
+  async registerFresh(): Promise<void> {
+    while (this.pending) await this.pending;
+    await this.registerAll();
+  }
+
   /** Registers now; overlapping calls collapse into one more round. */
   registerAll(): Promise<void> {
     if (this.pending) {

@@ -4,6 +4,8 @@
  * day's totals at midnight (local time) for "today" and "yesterday".
  */
 
+import { StatsItems, StatsName } from './stats-items.ts';
+
 /** Counters the send and consume paths add to. */
 export interface RuntimeCounters {
   /** Messages stored by client sends. */
@@ -60,7 +62,12 @@ export class RuntimeStats {
     this.timer = undefined;
   }
 
-  recordPut(messages: number, bytes: number, tookMs: number): void {
+  /** Per-key minute counters for VIEW_BROKER_STATS_DATA. */
+  readonly items = new StatsItems();
+
+  recordPut(topic: string, messages: number, bytes: number, tookMs: number): void {
+    this.items.add(StatsName.TOPIC_PUT_NUMS, topic, messages);
+    this.items.add(StatsName.TOPIC_PUT_SIZE, topic, bytes);
     this.c.putNums += messages;
     this.c.putBytes += bytes;
     if (tookMs > this.c.putTimeMaxMs) this.c.putTimeMaxMs = tookMs;
@@ -71,8 +78,10 @@ export class RuntimeStats {
   }
 
   /** A read for a consumer group (pull or pop) that handed over `messages`. */
-  recordGet(group: string, messages: number): void {
+  recordGet(group: string, topic: string, messages: number, bytes: number): void {
     if (messages > 0) {
+      this.items.add(StatsName.GROUP_GET_NUMS, `${topic}@${group}`, messages);
+      this.items.add(StatsName.GROUP_GET_SIZE, `${topic}@${group}`, bytes);
       this.c.getFound++;
       this.groupGets.set(group, (this.groupGets.get(group) ?? 0) + messages);
     } else this.c.getMiss++;

@@ -5,7 +5,7 @@ import { ResponseCode } from '../../remoting/protocol/response-code.ts';
 import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
 import type { RouteInfoManager } from '../route-info-manager.ts';
 
-/** Route and cluster queries, topic lists and topic deletion; KV config answers "not found". */
+/** Route and cluster queries, topic lists, topic deletion, and a broker's write permission. */
 export function registerRouteQueryProcessor(
   server: RemotingServer,
   routes: RouteInfoManager,
@@ -22,6 +22,17 @@ export function registerRouteQueryProcessor(
     }
     return jsonResponse(req, route);
   });
+
+  for (const [code, writable, field] of [
+    [RequestCode.WIPE_WRITE_PERM_OF_BROKER, false, 'wipeTopicCount'],
+    [RequestCode.ADD_WRITE_PERM_OF_BROKER, true, 'addTopicCount'],
+  ] as const) {
+    server.registerProcessor(code, (req) => {
+      const brokerName = new ExtFields(req.extFields).string('brokerName');
+      const n = routes.setWritePerm(brokerName, writable);
+      return createResponse(req, ResponseCode.SUCCESS, undefined, { [field]: String(n) });
+    });
+  }
 
   server.registerProcessor(RequestCode.GET_BROKER_CLUSTER_INFO, (req) =>
     jsonResponse(req, routes.getAllClusterInfo()),

@@ -1,5 +1,6 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type {
+  ClientAnswer,
   ClientConnection,
   TransactionCheck,
 } from '../../broker/operations/client-operations.ts';
@@ -51,6 +52,14 @@ export class GrpcClientConnection implements ClientConnection {
 
   notifyOffsetReset(): void {
     // POP consumers hold no client-side offsets; the reset applies at the broker.
+  }
+
+  /** gRPC clients answer admin questions through Telemetry commands, which are not relayed yet. */
+  ask(): Promise<ClientAnswer> {
+    return Promise.resolve({
+      ok: false,
+      remark: 'admin questions to gRPC clients (running info, consume directly) are not supported',
+    });
   }
 
   checkTransactionState(check: TransactionCheck): void {

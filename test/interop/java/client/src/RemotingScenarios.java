@@ -49,6 +49,7 @@ public class RemotingScenarios {
         case "transaction": transaction(args); break;
         case "lite-pull-subscribe": litePullSubscribe(args); break;
         case "lite-pull-assign": litePullAssign(args); break;
+        case "hold": hold(args); break;
         default: throw new IllegalArgumentException("unknown scenario " + scenario);
       }
       out("done", true);
@@ -341,6 +342,26 @@ public class RemotingScenarios {
     }
     c.shutdown();
     if (got < args.count) throw new IllegalStateException("polled " + got + " of " + args.count);
+  }
+
+  // ---- a live producer and consumer, for the admin tools to see ----
+
+  /** A producer of group `group` and a push consumer of group `extra` stay up until stdin closes. */
+  static void hold(Args args) throws Exception {
+    DefaultMQProducer p = producer(args);
+    DefaultMQPushConsumer c = new DefaultMQPushConsumer(args.extra);
+    c.setNamesrvAddr(args.namesrv);
+    c.subscribe(args.topic, "*");
+    c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> ConsumeConcurrentlyStatus.CONSUME_SUCCESS);
+    c.start();
+    // A send makes the producer's heartbeat reach the topic's broker.
+    printSend("hold", p.send(message(args, "hold", 0)));
+    out("holding", true);
+    while (System.in.read() >= 0) {
+      // until the test closes stdin
+    }
+    c.shutdown();
+    p.shutdown();
   }
 
   // ---- output ----

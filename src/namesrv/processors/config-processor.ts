@@ -4,9 +4,29 @@ import { ResponseCode } from '../../remoting/protocol/response-code.ts';
 import { ExtFields } from '../../remoting/protocol/headers/ext-fields.ts';
 import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
 import type { KvConfigManager } from '../kv-config-manager.ts';
+import type { NamesrvConfig } from '../namesrv-config.ts';
 
-/** PUT_KV_CONFIG, GET_KV_CONFIG, DELETE_KV_CONFIG and GET_KVLIST_BY_NAMESPACE. */
-export function registerKvConfigProcessor(server: RemotingServer, kv: KvConfigManager): void {
+/** The KV config (PUT, GET, DELETE, GET_KVLIST_BY_NAMESPACE) and GET_NAMESRV_CONFIG. */
+export function registerConfigProcessor(
+  server: RemotingServer,
+  kv: KvConfigManager,
+  config: NamesrvConfig,
+): void {
+  // Every key in force as properties text (mqadmin getNamesrvConfig).
+  server.registerProcessor(RequestCode.GET_NAMESRV_CONFIG, (req) => {
+    const text = Object.entries(config)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join('\n');
+    return createResponse(
+      req,
+      ResponseCode.SUCCESS,
+      undefined,
+      undefined,
+      Buffer.from(`${text}\n`),
+    );
+  });
+
   server.registerProcessor(RequestCode.PUT_KV_CONFIG, (req) => {
     const h = new ExtFields(req.extFields);
     kv.put(h.string('namespace'), h.string('key'), h.string('value'));
