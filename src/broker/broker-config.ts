@@ -199,11 +199,20 @@ export const brokerConfigSchema = {
     supported: false,
     doc: 'Accepted and ignored (one event loop).',
   },
+  storeReplyMessageEnable: {
+    type: 'bool',
+    default: true,
+    doc: 'Also store replies (request/reply) in <cluster>_REPLY_TOPIC after pushing them to the requester.',
+  },
   traceTopicEnable: {
     type: 'bool',
     default: false,
-    supported: false,
-    doc: 'Accepted and ignored.',
+    doc: 'Create the message trace topic (msgTraceTopicName) at start, so clients with enableMsgTrace can write their trace records.',
+  },
+  msgTraceTopicName: {
+    type: 'string',
+    default: 'RMQ_SYS_TRACE_TOPIC',
+    doc: 'The message trace topic created when traceTopicEnable.',
   },
   aclEnable: { type: 'bool', default: false, supported: false, doc: 'Accepted and ignored.' },
   rocketmqHome: { type: 'string', default: '', supported: false, doc: 'Accepted and ignored.' },

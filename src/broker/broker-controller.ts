@@ -10,6 +10,7 @@ import type { StoreConfig } from '../store/store-config.ts';
 import { announcedHost, type BrokerConfig } from './broker-config.ts';
 import { createBrokerOperations, type BrokerOperations } from './operations/broker-operations.ts';
 import { RuntimeStats } from './services/runtime-stats.ts';
+import { replyTopic } from './operations/reply-operations.ts';
 import type { CoreDeps } from './operations/core-deps.ts';
 import { TopicConfigManager } from './managers/topic-config-manager.ts';
 import { SubscriptionGroupManager } from './managers/subscription-group-manager.ts';
@@ -227,6 +228,10 @@ export class BrokerController {
         PermName.PERM_INHERIT | (config.brokerPermission & 6),
       ),
       newTopicConfig(config.brokerName, 1, PermName.PERM_INHERIT | (config.brokerPermission & 6)),
+      // Where consumers send replies to requests (request/reply), as RocketMQ creates it.
+      newTopicConfig(replyTopic(config.brokerClusterName), 1),
+      // Trace records of clients with enableMsgTrace (RocketMQ: 1 queue, created when enabled).
+      ...(config.traceTopicEnable ? [newTopicConfig(config.msgTraceTopicName, 1)] : []),
     ]);
     deps.groups.load();
     deps.offsets.load();

@@ -29,6 +29,7 @@ before(async () => {
     `--messageDelayLevel=${Array.from({ length: 18 }, (_v, i) => `${(i + 1) * 100}ms`).join(' ')}`,
     '--transactionTimeOut=500',
     '--transactionCheckInterval=500',
+    '--traceTopicEnable=true',
   ]);
   admin = new AdminClient({ namesrvAddr: broker.namesrv });
 });
@@ -63,6 +64,11 @@ interface Received {
   sentAt: string | null;
   due: string | null;
 }
+
+const brokerAddr = (): string => {
+  if (!broker) throw new Error('the broker did not start');
+  return broker.broker;
+};
 
 const namesrv = (): string => {
   if (!broker) throw new Error('the broker did not start');
@@ -215,6 +221,40 @@ for (const version of VERSIONS) {
     );
     const got = received(await scenario('consume', topic, uniqueName('GID'), 4));
     assert.deepEqual(got.map((m) => m.body).sort(), ['tx-0', 'tx-2', 'tx-3', 'tx-5']);
+  });
+
+  test(`Java ${version}: producer.request gets the reply a consumer sends with MessageUtil.createReplyMessage, pushed by the broker`, async () => {
+    const topic = uniqueName('JavaRequest');
+    await (admin as AdminClient).updateTopic([brokerAddr()], {
+      topic,
+      readQueueNums: 2,
+      writeQueueNums: 2,
+    });
+    const events = await scenario('request-reply', topic, uniqueName('GID'), 3);
+    const replies = events.filter((e) => 'reply' in e);
+    assert.deepEqual(
+      replies.map((e) => e.reply),
+      ['reply-to-request-0', 'reply-to-request-1', 'reply-to-request-2'],
+    );
+    assert.ok(replies.every((e) => e.topic === 'DefaultCluster_REPLY_TOPIC'));
+    assert.ok(
+      events.filter((e) => 'replied' in e).every((e) => e.status === 'SEND_OK'),
+      'each reply send is acknowledged',
+    );
+  });
+
+  test(`Java ${version}: enableMsgTrace producers and consumers work and write their trace records to RMQ_SYS_TRACE_TOPIC`, async () => {
+    const topic = uniqueName('JavaTraced');
+    const events = await scenario('traced', topic, uniqueName('GID'), 3);
+    const ids = sent(events).map((s) => s.msgId as string);
+    assert.equal(received(events).length, 3);
+    const traces = received(await scenario('consume', 'RMQ_SYS_TRACE_TOPIC', uniqueName('GID'), 1));
+    const text = traces.map((t) => t.body).join('\n');
+    // 5.5.0's consumer writes no Sub records here (its producer's Pub records come); 4.9.8's
+    // does. Both consume normally, which is what "trace does not break anything" asks.
+    for (const kind of v5 ? ['Pub'] : ['Pub', 'SubBefore', 'SubAfter'])
+      assert.ok(text.includes(`${kind}\u0001`), `a ${kind} record: ${text.slice(0, 500)}`);
+    for (const id of ids) assert.ok(text.includes(id), `the trace names ${id}`);
   });
 
   test(`Java ${version}: a DefaultLitePullConsumer polls everything by subscription, and from a seek by assignment`, async () => {

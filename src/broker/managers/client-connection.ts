@@ -26,6 +26,24 @@ export type ClientQuestion =
   | { kind: 'runningInfo'; group: string; clientId: string; jstack: boolean }
   | { kind: 'consumeDirectly'; group: string; clientId: string; msgId: string; record: Buffer };
 
+/** A reply on its way to the client that sent the request (PUSH_REPLY_MESSAGE_TO_CLIENT). */
+export interface ReplyPush {
+  producerGroup: string;
+  topic: string;
+  queueId: number;
+  sysFlag: number;
+  bornTimestamp: number;
+  flag: number;
+  /** The reply's properties string, ARRIVE_TIME set. */
+  properties: string;
+  reconsumeTimes: number;
+  /** "ip:port" of the replying client, and of this broker. */
+  bornHost: string;
+  storeHost: string;
+  storeTimestamp: number;
+  body: Buffer;
+}
+
 /** The client's answer: ok with its body, or its refusal. */
 export interface ClientAnswer {
   ok: boolean;
@@ -56,6 +74,8 @@ export interface ClientConnection {
   ): void;
   /** A half message needs its producer's verdict (answered with an end-transaction request). */
   checkTransactionState(check: TransactionCheck): void;
+  /** Pushes a reply to the client that is waiting for it (its request/reply future). */
+  pushReply(reply: ReplyPush, timeoutMs: number): Promise<ClientAnswer>;
   /** Relays an admin question to the client and resolves with its answer. */
   ask(question: ClientQuestion, timeoutMs: number): Promise<ClientAnswer>;
 }

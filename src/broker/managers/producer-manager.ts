@@ -36,6 +36,13 @@ export class ProducerManager {
     }
   }
 
+  /** The live channel of a producer client, in whichever group (request/reply finds requesters so). */
+  findChannel(clientId: string): ClientChannel | undefined {
+    for (const channels of this.groups.values())
+      for (const ch of channels.values()) if (ch.clientId === clientId) return ch;
+    return undefined;
+  }
+
   channels(group: string): ClientChannel[] {
     return [...(this.groups.get(group)?.values() ?? [])];
   }

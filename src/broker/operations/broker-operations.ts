@@ -7,6 +7,7 @@ import { OffsetOperations } from './offset-operations.ts';
 import { PopOperations } from './pop-operations.ts';
 import { PullOperations } from './pull-operations.ts';
 import { QueryOperations } from './query-operations.ts';
+import { ReplyOperations } from './reply-operations.ts';
 import { SendOperations } from './send-operations.ts';
 
 /** Limits a protocol adapter checks or announces before it calls an operation. */
@@ -24,6 +25,7 @@ export interface BrokerLimits {
  */
 export interface BrokerOperations {
   readonly send: SendOperations;
+  readonly reply: ReplyOperations;
   readonly pull: PullOperations;
   readonly pop: PopOperations;
   readonly offsets: OffsetOperations;
@@ -39,6 +41,7 @@ export function createBrokerOperations(deps: CoreDeps): BrokerOperations {
   const filters = new MessageFilters(deps.config.enablePropertyFilter);
   return {
     send: new SendOperations(deps),
+    reply: new ReplyOperations(deps),
     pull: new PullOperations(deps, filters),
     pop: new PopOperations(deps, filters),
     offsets: new OffsetOperations(deps),

@@ -1,4 +1,8 @@
-import { MessageConst } from '../../common/message/message-const.ts';
+import {
+  MessageConst,
+  NAME_VALUE_SEPARATOR,
+  PROPERTY_SEPARATOR,
+} from '../../common/message/message-const.ts';
 import { decodeRecord } from '../../common/message/message-ext-codec.ts';
 import type { MessageExtBrokerInner } from '../../common/message/message-ext.ts';
 import { parseDelayLevels } from '../../common/constants/delay-levels.ts';
@@ -170,7 +174,14 @@ export class SendOperations {
         const props = readSendProperties(input.propertiesString);
         const one = this.prepare(
           input,
-          this.inner(input, queueId, input.flag, input.propertiesString, props, input.body),
+          this.inner(
+            input,
+            queueId,
+            input.flag,
+            this.withCluster(input.propertiesString, props),
+            props,
+            input.body,
+          ),
           props,
         );
         if ('status' in one) return one;
@@ -199,6 +210,17 @@ export class SendOperations {
       transactionId: msgs[0]?.uniqKey,
       ...(status !== OperationStatus.SUCCESS ? { remark: result.status } : {}),
     };
+  }
+
+  /**
+   * Every stored message carries its broker's cluster (CLUSTER), as on RocketMQ: a consumer's
+   * reply to a request goes to <cluster>_REPLY_TOPIC.
+   */
+  private withCluster(properties: string, props: SendProperties): string {
+    if (props.cluster !== undefined) return properties;
+    const sep =
+      properties === '' || properties.endsWith(PROPERTY_SEPARATOR) ? '' : PROPERTY_SEPARATOR;
+    return `${properties}${sep}${MessageConst.PROPERTY_CLUSTER}${NAME_VALUE_SEPARATOR}${this.d.config.brokerClusterName}${PROPERTY_SEPARATOR}`;
   }
 
   /**

@@ -15,6 +15,10 @@ export interface SendProperties {
   delayLevel: string | undefined;
   /** The first timer property present: absolute TIMER_DELIVER_MS, else TIMER_DELAY_SEC, else _MS. */
   timer: { name: string; value: string } | undefined;
+  /** CLUSTER, when the client already set it. */
+  cluster: string | undefined;
+  /** REPLY_TO_CLIENT: a reply's requester. */
+  replyToClient: string | undefined;
 }
 
 /** The names the scan looks for, in the order of `found` below. */
@@ -27,6 +31,8 @@ const WANTED = [
   MessageConst.PROPERTY_TIMER_DELIVER_MS,
   MessageConst.PROPERTY_TIMER_DELAY_SEC,
   MessageConst.PROPERTY_TIMER_DELAY_MS,
+  MessageConst.PROPERTY_CLUSTER,
+  MessageConst.PROPERTY_MESSAGE_REPLY_TO_CLIENT,
 ] as const;
 
 /**
@@ -50,12 +56,25 @@ export function readSendProperties(text: string): SendProperties {
     }
     start = end + 1;
   }
-  const [tags, keys, uniqKey, prepared, delayLevel, deliverMs, delaySec, delayMs] = found;
+  const [
+    tags,
+    keys,
+    uniqKey,
+    prepared,
+    delayLevel,
+    deliverMs,
+    delaySec,
+    delayMs,
+    cluster,
+    replyTo,
+  ] = found;
   return {
     tags,
     keys,
     uniqKey,
     transactionPrepared: prepared === 'true',
+    cluster,
+    replyToClient: replyTo,
     delayLevel,
     timer:
       deliverMs !== undefined

@@ -7,6 +7,7 @@ import type {
   ClientAnswer,
   ClientConnection,
   ClientQuestion,
+  ReplyPush,
   ResetQueue,
   TransactionCheck,
 } from '../managers/client-connection.ts';
@@ -59,6 +60,38 @@ class RemotingClientConnection implements ClientConnection {
         body,
       ),
     );
+  }
+
+  async pushReply(r: ReplyPush, timeoutMs: number): Promise<ClientAnswer> {
+    const req = createRequest(
+      RequestCode.PUSH_REPLY_MESSAGE_TO_CLIENT,
+      0,
+      {
+        producerGroup: r.producerGroup,
+        topic: r.topic,
+        defaultTopic: 'TBW102',
+        defaultTopicQueueNums: '4',
+        queueId: String(r.queueId),
+        sysFlag: String(r.sysFlag),
+        bornTimestamp: String(r.bornTimestamp),
+        flag: String(r.flag),
+        properties: r.properties,
+        reconsumeTimes: String(r.reconsumeTimes),
+        unitMode: 'false',
+        bornHost: r.bornHost,
+        storeHost: r.storeHost,
+        storeTimestamp: String(r.storeTimestamp),
+      },
+      r.body,
+    );
+    try {
+      const res = await this.conn.request(req, timeoutMs);
+      return res.code === ResponseCode.SUCCESS
+        ? { ok: true }
+        : { ok: false, remark: res.remark ?? `the client answered code ${res.code}` };
+    } catch (err) {
+      return { ok: false, remark: `the client did not answer: ${(err as Error).message}` };
+    }
   }
 
   async ask(q: ClientQuestion, timeoutMs: number): Promise<ClientAnswer> {

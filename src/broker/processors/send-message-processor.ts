@@ -30,11 +30,12 @@ function sendHeader(req: RemotingCommand): ExtFields {
   const ext = req.extFields ?? {};
   const short =
     req.code === RequestCode.SEND_MESSAGE_V2 ||
+    req.code === RequestCode.SEND_REPLY_MESSAGE_V2 ||
     (req.code === RequestCode.SEND_BATCH_MESSAGE && 'b' in ext && !('topic' in ext));
   return new ExtFields(req.extFields, short ? V2_ALIASES : undefined);
 }
 
-/** SEND_MESSAGE, SEND_MESSAGE_V2, SEND_BATCH_MESSAGE and CONSUMER_SEND_MSG_BACK. */
+/** SEND_MESSAGE, SEND_MESSAGE_V2, SEND_BATCH_MESSAGE, SEND_REPLY_MESSAGE(_V2) and CONSUMER_SEND_MSG_BACK. */
 export function registerSendMessageProcessor(server: RemotingServer, ops: BrokerOperations): void {
   const bornHosts = new WeakMap<RemotingConnection, Buffer>();
   const bornHostOf = (conn: RemotingConnection): Buffer => {
@@ -77,6 +78,35 @@ export function registerSendMessageProcessor(server: RemotingServer, ops: Broker
       };
       if (r.transactionId) ext.transactionId = r.transactionId;
       return createResponse(req, responseCodeOf(r.status), r.remark, ext);
+    },
+  );
+
+  // Request/reply: a consumer's reply, pushed to the requester (and stored when configured).
+  server.registerProcessor(
+    [RequestCode.SEND_REPLY_MESSAGE, RequestCode.SEND_REPLY_MESSAGE_V2],
+    async (req, conn) => {
+      const h = sendHeader(req);
+      const r = await ops.reply.sendReply({
+        producerGroup: h.optString('producerGroup') ?? '',
+        topic: h.string('topic'),
+        defaultTopicQueueNums: h.optInt('defaultTopicQueueNums', 0),
+        queueId: h.optInt('queueId', -1),
+        sysFlag: h.optInt('sysFlag', 0),
+        bornTimestamp: h.optInt('bornTimestamp', Date.now()),
+        flag: h.optInt('flag', 0),
+        propertiesString: h.optString('properties') ?? '',
+        reconsumeTimes: h.optInt('reconsumeTimes', 0),
+        body: req.body ?? Buffer.alloc(0),
+        bornHost: bornHostOf(conn),
+        batch: false,
+      });
+      return createResponse(req, responseCodeOf(r.status), r.remark, {
+        msgId: r.msgId ?? '0',
+        queueId: String(r.queueId ?? 0),
+        queueOffset: String(r.queueOffset ?? 0),
+        MSG_REGION: 'DefaultRegion',
+        TRACE_ON: 'true',
+      });
     },
   );
 

@@ -21,6 +21,14 @@ export const MessageConst = {
   PROPERTY_TIMER_DELAY_MS: 'TIMER_DELAY_MS',
   /** Set by the broker: the absolute due time of a timer message, in ms. */
   PROPERTY_TIMER_OUT_MS: 'TIMER_OUT_MS',
+  /** Set by the broker on every message: its cluster (a reply goes to <cluster>_REPLY_TOPIC). */
+  PROPERTY_CLUSTER: 'CLUSTER',
+  /** Request/reply: the request's id, which its reply carries back. */
+  PROPERTY_CORRELATION_ID: 'CORRELATION_ID',
+  /** Request/reply: the requesting client's id, where the broker pushes the reply. */
+  PROPERTY_MESSAGE_REPLY_TO_CLIENT: 'REPLY_TO_CLIENT',
+  /** Request/reply: when the broker pushed the reply. */
+  PROPERTY_PUSH_REPLY_TIME: 'ARRIVE_TIME',
   KEY_SEPARATOR: ' ',
 } as const;
 

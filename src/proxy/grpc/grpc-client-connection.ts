@@ -54,6 +54,11 @@ export class GrpcClientConnection implements ClientConnection {
     // POP consumers hold no client-side offsets; the reset applies at the broker.
   }
 
+  /** gRPC has no request/reply: replies go to Remoting requesters only. */
+  pushReply(): Promise<ClientAnswer> {
+    return Promise.resolve({ ok: false, remark: 'gRPC clients do not take pushed replies' });
+  }
+
   /** gRPC clients answer admin questions through Telemetry commands, which are not relayed yet. */
   ask(): Promise<ClientAnswer> {
     return Promise.resolve({

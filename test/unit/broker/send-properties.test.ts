@@ -7,7 +7,7 @@ import {
 } from '../../../src/common/message/message-properties.ts';
 import { readSendProperties } from '../../../src/broker/operations/send-properties.ts';
 
-test('the send path reads tags, keys, id, transaction flag, delay and timer from one scan', () => {
+test('the send path reads tags, keys, id, transaction flag, delay, timer, cluster and reply-to from one scan', () => {
   const text = encodeProperties(
     new Map([
       ['TAGSX', 'not-a-tag'],
@@ -18,10 +18,14 @@ test('the send path reads tags, keys, id, transaction flag, delay and timer from
       ['DELAY', '3'],
       ['TIMER_DELAY_MS', '500'],
       ['TIMER_DELAY_SEC', '7'],
+      ['CLUSTER', 'C1'],
+      ['REPLY_TO_CLIENT', 'client-1'],
       ['custom', 'x'],
     ]),
   );
   assert.deepEqual(readSendProperties(text), {
+    cluster: 'C1',
+    replyToClient: 'client-1',
     tags: 'TagA',
     keys: 'k1 k2',
     uniqKey: 'ID1',
@@ -38,6 +42,8 @@ test('the send path reads tags, keys, id, transaction flag, delay and timer from
 
 test('the send properties of a message without them are empty, and a repeated name counts once, first', () => {
   assert.deepEqual(readSendProperties(''), {
+    cluster: undefined,
+    replyToClient: undefined,
     tags: undefined,
     keys: undefined,
     uniqKey: undefined,

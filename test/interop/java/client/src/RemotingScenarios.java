@@ -50,6 +50,8 @@ public class RemotingScenarios {
         case "lite-pull-subscribe": litePullSubscribe(args); break;
         case "lite-pull-assign": litePullAssign(args); break;
         case "hold": hold(args); break;
+        case "request-reply": requestReply(args); break;
+        case "traced": traced(args); break;
         default: throw new IllegalArgumentException("unknown scenario " + scenario);
       }
       out("done", true);
@@ -342,6 +344,74 @@ public class RemotingScenarios {
     }
     c.shutdown();
     if (got < args.count) throw new IllegalStateException("polled " + got + " of " + args.count);
+  }
+
+  // ---- request/reply ----
+
+  /**
+   * A responder (push consumer of `group` replying with "reply-to-<body>" through its own
+   * producer) and a requester (producer.request, count requests, each waiting for its reply).
+   */
+  static void requestReply(Args args) throws Exception {
+    DefaultMQProducer replier = new DefaultMQProducer(args.group + "_replier");
+    replier.setNamesrvAddr(args.namesrv);
+    replier.start();
+    DefaultMQPushConsumer c = pushConsumer(args);
+    c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+      for (MessageExt m : msgs) {
+        try {
+          Message reply = org.apache.rocketmq.client.utils.MessageUtil.createReplyMessage(
+              m, ("reply-to-" + new String(m.getBody(), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
+          SendResult r = replier.send(reply, 10000);
+          out("replied", new String(m.getBody(), StandardCharsets.UTF_8), "status", r.getSendStatus().name(),
+              "replyTopic", reply.getTopic());
+        } catch (Exception e) {
+          out("replyFailed", e.toString());
+          return ConsumeConcurrentlyStatus.RECONSUME_LATER;
+        }
+      }
+      return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+    });
+    c.start();
+    DefaultMQProducer requester = producer(args);
+    for (int i = 0; i < args.count; i++) {
+      Message req = new Message(args.topic, "TagA", ("request-" + i).getBytes(StandardCharsets.UTF_8));
+      long began = System.currentTimeMillis();
+      Message reply = requester.request(req, 15000);
+      out("reply", new String(reply.getBody(), StandardCharsets.UTF_8), "topic", reply.getTopic(),
+          "tookMs", System.currentTimeMillis() - began);
+    }
+    requester.shutdown();
+    c.shutdown();
+    replier.shutdown();
+  }
+
+  // ---- message trace ----
+
+  /** A producer and a push consumer with enableMsgTrace: count messages sent and consumed. */
+  static void traced(Args args) throws Exception {
+    DefaultMQProducer p = new DefaultMQProducer(args.group + "_P", (org.apache.rocketmq.remoting.RPCHook) null, true, null);
+    p.setNamesrvAddr(args.namesrv);
+    p.start();
+    DefaultMQPushConsumer c = new DefaultMQPushConsumer(args.group, (org.apache.rocketmq.remoting.RPCHook) null,
+        new org.apache.rocketmq.client.consumer.rebalance.AllocateMessageQueueAveragely(), true, null);
+    c.setNamesrvAddr(args.namesrv);
+    c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+    c.subscribe(args.topic, "*");
+    AtomicInteger got = new AtomicInteger();
+    c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+      for (MessageExt m : msgs) {
+        printReceived("traced", m);
+        got.incrementAndGet();
+      }
+      return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+    });
+    c.start();
+    for (int i = 0; i < args.count; i++) printSend("traced", p.send(message(args, "traced", i)));
+    awaitCount(got, args.count, "traced messages");
+    // The trace dispatchers send in batches in the background; shutdown flushes them.
+    c.shutdown();
+    p.shutdown();
   }
 
   // ---- a live producer and consumer, for the admin tools to see ----
