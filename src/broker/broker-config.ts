@@ -34,7 +34,12 @@ export const brokerConfigSchema = {
     default: 10911,
     min: 0,
     max: 65535,
-    doc: 'Remoting port (0 = any free port).',
+    doc: 'Remoting port (0 = any free port). The VIP channel, the same service, listens on listenPort - 2 (as RocketMQ: Java clients up to 4.4 send there by default) unless fastChannelEnable=false or listenPort is 0.',
+  },
+  fastChannelEnable: {
+    type: 'bool',
+    default: true,
+    doc: 'Serve the VIP channel on listenPort - 2.',
   },
   enableGrpc: {
     type: 'bool',

@@ -45,6 +45,8 @@ export class BrokerController {
   readonly operations: BrokerOperations;
   private readonly logger: Logger;
   private readonly server: RemotingServer;
+  /** The VIP channel on listenPort - 2, when served. */
+  private readonly fastServer: RemotingServer | undefined;
   private readonly client: RemotingClient;
   /**
    * The store, tables and services the operations run over. For the composition and for tests
@@ -133,30 +135,37 @@ export class BrokerController {
       this.logger,
     );
     this.timer = new TimerMessageService(this.store, root, this.logger);
-    this.server = new RemotingServer({
-      port: config.listenPort,
-      host: config.bindAddress,
-      maxFrameBytes: config.frameMaxLength,
-      idleTimeoutMs: config.clientChannelMaxIdleTimeSeconds * 1000,
-      logger: this.logger,
-    });
-    this.registerProcessors();
+    const remotingServer = (port: number): RemotingServer =>
+      new RemotingServer({
+        port,
+        host: config.bindAddress,
+        maxFrameBytes: config.frameMaxLength,
+        idleTimeoutMs: config.clientChannelMaxIdleTimeSeconds * 1000,
+        logger: this.logger,
+      });
+    this.server = remotingServer(config.listenPort);
+    this.registerProcessors(this.server);
+    // The VIP ("fast") channel: the same service on listenPort - 2, as RocketMQ's broker has it.
+    if (config.fastChannelEnable && config.listenPort > 2) {
+      this.fastServer = remotingServer(config.listenPort - 2);
+      this.registerProcessors(this.fastServer);
+    }
     this.client = new RemotingClient({ logger: this.logger });
     this.registration = this.nameServerRegistration();
   }
 
   /** Every Remoting request family, each adapted onto the operations. */
-  private registerProcessors(): void {
-    registerSendMessageProcessor(this.server, this.operations);
-    registerPullMessageProcessor(this.server, this.operations);
-    registerClientManageProcessor(this.server, this.operations);
-    registerConsumerManageProcessor(this.server, this.operations);
-    registerQueryMessageProcessor(this.server, this.operations);
-    registerAdminBrokerProcessor(this.server, this.operations);
-    registerAdminMetadataProcessor(this.server, this.operations);
-    registerQueueLockProcessor(this.server, this.locks);
-    registerEndTransactionProcessor(this.server, this.operations);
-    registerPopMessageProcessor(this.server, this.operations);
+  private registerProcessors(server: RemotingServer): void {
+    registerSendMessageProcessor(server, this.operations);
+    registerPullMessageProcessor(server, this.operations);
+    registerClientManageProcessor(server, this.operations);
+    registerConsumerManageProcessor(server, this.operations);
+    registerQueryMessageProcessor(server, this.operations);
+    registerAdminBrokerProcessor(server, this.operations);
+    registerAdminMetadataProcessor(server, this.operations);
+    registerQueueLockProcessor(server, this.locks);
+    registerEndTransactionProcessor(server, this.operations);
+    registerPopMessageProcessor(server, this.operations);
   }
 
   /** Registration with every name server: now, on topic changes, and every registerNameServerPeriod. */
@@ -241,6 +250,7 @@ export class BrokerController {
     this.timer.start();
     this.transactions.start();
     await this.server.start();
+    await this.fastServer?.start();
     this.host =
       config.brokerIP1 ||
       (config.bindAddress === '0.0.0.0' ? announcedHost(config) : config.bindAddress);
@@ -272,6 +282,7 @@ export class BrokerController {
     this.internals.hold.shutdown();
     this.internals.pop.releaseWaiters();
     await this.server.shutdown();
+    await this.fastServer?.shutdown();
     await this.client.shutdown();
     this.schedule.shutdown();
     await this.timer.shutdown();
