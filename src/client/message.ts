@@ -8,8 +8,7 @@ import {
 import { offsetMessageIdOf, offsetMessageIdPrefix } from '../common/message/message-id.ts';
 import { decodeProperties } from '../common/message/message-properties.ts';
 import { MagicCode } from '../common/constants/magic-code.ts';
-import { inflateSync } from 'node:zlib';
-import { MessageSysFlag } from '../common/constants/message-sys-flag.ts';
+import { decompressBody } from '../common/message/body-compression.ts';
 
 /** A message to send. */
 export interface Message {
@@ -128,10 +127,9 @@ function toView(
   const commitLogOffset = readLong(buf, pos + RecordOffset.PHYSICALOFFSET);
   const offsetMsgId = offsetMessageIdOf(hostPrefix, commitLogOffset);
   const keys = properties.get(MessageConst.PROPERTY_KEYS);
-  const compressed = (sysFlag & MessageSysFlag.COMPRESSED_FLAG) !== 0;
   return {
     topic: properties.get(MessageConst.PROPERTY_RETRY_TOPIC) ?? storedTopic,
-    body: compressed ? inflateSync(stored) : stored,
+    body: decompressBody(stored, sysFlag),
     tags: properties.get(MessageConst.PROPERTY_TAGS),
     keys: keys ? keys.split(' ').filter((k) => k !== '') : [],
     properties,

@@ -10,14 +10,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { launchStandalone, stop } from '../../bench/bench-util.ts';
+import rmq from 'rocketmq-client-nodejs';
 import { AdminClient } from '../../src/admin/admin-client.ts';
+import { createClient } from '../../src/client/index.ts';
+import { closeClient, quietLogger } from '../helpers/start-grpc.ts';
 import { uniqueName } from '../helpers/start-cluster.ts';
 import { buildJavaSuite, runJava, succeededRun } from '../helpers/java-toolchain.ts';
 
 /** Client versions: the newest 5.x Maven Central serves here, and the last 4.x. */
 const VERSIONS = ['5.5.0', '4.9.8'] as const;
 
-let broker: { child: ChildProcess; namesrv: string; broker: string } | undefined;
+let broker: { child: ChildProcess; namesrv: string; broker: string; grpc: string } | undefined;
 let root = '';
 let admin: AdminClient | undefined;
 
@@ -85,10 +88,11 @@ for (const version of VERSIONS) {
     group: string,
     count: number,
     extra = '',
+    jvmArgs: string[] = [],
   ): Promise<Record<string, unknown>[]> => {
     suite ??= buildJavaSuite('client', { 'rocketmq.version': version });
     const args = [name, namesrv(), topic, group, String(count), ...(extra ? [extra] : [])];
-    const run = await runJava(suite, 'RemotingScenarios', args, { timeoutMs: 120000 });
+    const run = await runJava(suite, 'RemotingScenarios', args, { timeoutMs: 120000, jvmArgs });
     return succeededRun(run, `${name} with rocketmq-client ${version}`);
   };
   const received = (events: Record<string, unknown>[]): Received[] =>
@@ -256,6 +260,60 @@ for (const version of VERSIONS) {
       assert.ok(text.includes(`${kind}\u0001`), `a ${kind} record: ${text.slice(0, 500)}`);
     for (const id of ids) assert.ok(text.includes(id), `the trace names ${id}`);
   });
+
+  if (v5)
+    test(`Java ${version}: bodies the producer compressed with LZ4, ZSTD and ZLIB read back whole through our SDK and through gRPC`, async (t) => {
+      const topic = uniqueName('JavaCompressed');
+      await (admin as AdminClient).updateTopic([brokerAddr()], { topic, writeQueueNums: 1 });
+      const types = ['LZ4', 'ZSTD', 'ZLIB'];
+      for (const type of types)
+        await scenario('produce-large', topic, uniqueName('PID'), 1, '', [
+          `-Drocketmq.message.compressType=${type}`,
+        ]);
+      const want = (body: string): boolean =>
+        body.startsWith('large-0 large-0') && body.length >= 16 * 1024;
+      // Our SDK, over Remoting (POP).
+      const sdk = createClient({
+        namesrvAddr: namesrv(),
+        clientIP: '127.0.0.1',
+        instanceName: uniqueName('sdk'),
+      });
+      t.after(() => sdk.shutdown());
+      const simple = sdk.createSimpleConsumer({
+        consumerGroup: uniqueName('GID'),
+        awaitDuration: 500,
+        consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
+      });
+      simple.subscribe(topic);
+      await simple.start();
+      t.after(() => simple.shutdown());
+      const viaSdk: string[] = [];
+      const deadline = Date.now() + 20000;
+      while (viaSdk.length < 3 && Date.now() < deadline)
+        for (const m of await simple.receive(8, 30000)) viaSdk.push(m.body.toString());
+      assert.equal(viaSdk.length, 3);
+      assert.ok(viaSdk.every(want), `SDK bodies: ${viaSdk.map((b) => b.slice(0, 30)).join(' | ')}`);
+      // rocketmq-client-nodejs over our gRPC endpoint.
+      const grpc = new rmq.SimpleConsumer({
+        endpoints: broker?.grpc ?? '',
+        namespace: '',
+        consumerGroup: uniqueName('GID'),
+        subscriptions: new Map([[topic, '*']]),
+        awaitDuration: 1000,
+        logger: quietLogger,
+      });
+      await grpc.startup();
+      t.after(() => closeClient(grpc));
+      const viaGrpc: string[] = [];
+      const until = Date.now() + 20000;
+      while (viaGrpc.length < 3 && Date.now() < until)
+        for (const m of await grpc.receive(8, 30000)) viaGrpc.push(m.body.toString());
+      assert.equal(viaGrpc.length, 3);
+      assert.ok(
+        viaGrpc.every(want),
+        `gRPC bodies: ${viaGrpc.map((b) => b.slice(0, 30)).join(' | ')}`,
+      );
+    });
 
   test(`Java ${version}: a DefaultLitePullConsumer polls everything by subscription, and from a seek by assignment`, async () => {
     const topic = uniqueName('JavaLitePull');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { gunzipSync, inflateSync } from 'node:zlib';
+import { decompressBody } from '../../common/message/body-compression.ts';
 import { MessageConst } from '../../common/message/message-const.ts';
 import { MessageSysFlag, transactionType } from '../../common/constants/message-sys-flag.ts';
 import type { MessageExt } from '../../common/message/message-ext.ts';
@@ -110,14 +110,7 @@ export interface DeliveryInfo {
 
 /** A stored message as a v2 Message: the producer's id, MD5 digest (uppercase hex), handle, attempt. */
 export function toV2Message(m: MessageExt, info: DeliveryInfo): Record<string, unknown> {
-  let body = m.body;
-  if ((m.sysFlag & MessageSysFlag.COMPRESSED_FLAG) !== 0) {
-    try {
-      body = inflateSync(body);
-    } catch {
-      body = gunzipSync(body);
-    }
-  }
+  const body = decompressBody(m.body, m.sysFlag);
   const props = m.properties;
   const userProperties: Record<string, string> = {};
   for (const [k, v] of props) if (!SYSTEM_PROPERTIES.has(k)) userProperties[k] = v;

@@ -52,6 +52,7 @@ public class RemotingScenarios {
         case "hold": hold(args); break;
         case "request-reply": requestReply(args); break;
         case "traced": traced(args); break;
+        case "produce-large": produceLarge(args); break;
         default: throw new IllegalArgumentException("unknown scenario " + scenario);
       }
       out("done", true);
@@ -164,6 +165,21 @@ public class RemotingScenarios {
       }
       m.putUserProperty("sentAt", String.valueOf(now));
       printSend("delayed", p.send(m));
+    }
+    p.shutdown();
+  }
+
+  /**
+   * count messages of 16 KiB: above compressMsgBodyOverHowmuch (4 KiB), so the producer
+   * compresses them with its compressType (-Drocketmq.message.compressType=LZ4|ZSTD|ZLIB).
+   */
+  static void produceLarge(Args args) throws Exception {
+    DefaultMQProducer p = producer(args);
+    for (int i = 0; i < args.count; i++) {
+      StringBuilder body = new StringBuilder();
+      while (body.length() < 16 * 1024) body.append("large-").append(i).append(' ');
+      Message m = new Message(args.topic, "TagA", "large-key-" + i, body.toString().getBytes(StandardCharsets.UTF_8));
+      printSend("large", p.send(m));
     }
     p.shutdown();
   }
