@@ -1,8 +1,8 @@
 import { hostname, networkInterfaces } from 'node:os';
-import { RmqError } from '../common/errors/rmq-error.ts';
-import { didYouMean } from '../common/config/did-you-mean.ts';
+import { ROCKETMQ_BROKER_KEYS } from '../common/config/rocketmq-config-keys.ts';
 import {
   resolveConfig,
+  unknownKeyError,
   type ConfigLayer,
   type ConfigOf,
   type ResolveOptions,
@@ -22,7 +22,12 @@ export const brokerConfigSchema = {
     default: '',
     doc: 'Broker group name (master and slaves share it); empty means the host name.',
   },
-  brokerId: { type: 'int', default: 0, min: 0, doc: '0 for the master; slaves are 1 and up.' },
+  brokerId: {
+    type: 'int',
+    default: 0,
+    min: -1,
+    doc: '0 for the master; slaves are 1 and up; -1 in controller mode (enableControllerMode), where the controller assigns it.',
+  },
   namesrvAddr: { type: 'string', default: '', doc: 'Name servers, "host:port;host:port".' },
   brokerIP1: {
     type: 'string',
@@ -246,13 +251,8 @@ export function resolveBrokerConfigs(
     for (const [k, v] of entries) {
       if (k in brokerConfigSchema) b[k] = v;
       else if (k in storeConfigSchema) s[k] = v;
-      else {
-        const hint = didYouMean(k, all);
-        throw new RmqError(
-          'CONFIG_UNKNOWN_KEY',
-          `Unknown config key "${k}"${options.source ? ` in ${options.source}` : ''}${hint ? `: did you mean "${hint}"?` : ''}`,
-        );
-      }
+      else if (ROCKETMQ_BROKER_KEYS.has(k)) options.onIgnoredKey?.(k);
+      else throw unknownKeyError(k, all, { ...options, foreignKeys: ROCKETMQ_BROKER_KEYS });
     }
     brokerLayers.push(b);
     storeLayers.push(s);

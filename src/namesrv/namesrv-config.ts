@@ -1,3 +1,4 @@
+import { ROCKETMQ_NAMESRV_KEYS } from '../common/config/rocketmq-config-keys.ts';
 import {
   resolveConfig,
   type ConfigLayer,
@@ -47,5 +48,8 @@ export function resolveNamesrvConfig(
   layers: readonly ConfigLayer[],
   options?: ResolveOptions,
 ): NamesrvConfig {
-  return resolveConfig(namesrvConfigSchema, layers, options);
+  return resolveConfig(namesrvConfigSchema, layers, {
+    ...options,
+    foreignKeys: ROCKETMQ_NAMESRV_KEYS,
+  });
 }

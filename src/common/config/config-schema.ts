@@ -47,6 +47,25 @@ export interface ResolveOptions {
   onIgnoredKey?: (key: string) => void;
   /** Where the settings came from, for error messages ("broker.properties"). */
   source?: string;
+  /**
+   * Keys Apache RocketMQ reads that this schema does not: set in a layer, each is reported to
+   * onIgnoredKey and skipped instead of failing, so RocketMQ's own config files load.
+   */
+  foreignKeys?: ReadonlySet<string>;
+}
+
+/** The unknown-key error, suggesting the nearest of ours or RocketMQ's names. */
+export function unknownKeyError(
+  key: string,
+  known: readonly string[],
+  options: ResolveOptions,
+): RmqError {
+  const hint = didYouMean(key, [...known, ...(options.foreignKeys ?? [])]);
+  return new RmqError(
+    'CONFIG_UNKNOWN_KEY',
+    `Unknown config key "${key}"${options.source ? ` in ${options.source}` : ''}` +
+      (hint ? `: did you mean "${hint}"?` : ''),
+  );
 }
 
 /**
@@ -70,12 +89,11 @@ export function resolveConfig<S extends ConfigSchema>(
       if (raw === undefined) continue;
       const field = schema[key];
       if (field === undefined) {
-        const hint = didYouMean(key, keys);
-        throw new RmqError(
-          'CONFIG_UNKNOWN_KEY',
-          `Unknown config key "${key}"${options.source ? ` in ${options.source}` : ''}` +
-            (hint ? `: did you mean "${hint}"?` : ''),
-        );
+        if (options.foreignKeys?.has(key)) {
+          options.onIgnoredKey?.(key);
+          continue;
+        }
+        throw unknownKeyError(key, keys, options);
       }
       if (field.supported === false) options.onIgnoredKey?.(key);
       out[key] = coerce(key, field, raw);
