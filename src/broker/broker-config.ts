@@ -209,6 +209,17 @@ export const brokerConfigSchema = {
     supported: false,
     doc: 'Accepted and ignored (one event loop).',
   },
+  defaultMessageRequestMode: {
+    type: 'string',
+    default: 'PULL',
+    doc: 'PULL or POP: how a RocketMQ 5 push consumer that lets the broker assign its queues (QUERY_ASSIGNMENT) reads a topic with no mode set by mqadmin setConsumeMode.',
+  },
+  defaultPopShareQueueNum: {
+    type: 'int',
+    default: -1,
+    min: -1,
+    doc: "In POP mode, how many other clients' queues each client also pops; -1 shares them all.",
+  },
   storeReplyMessageEnable: {
     type: 'bool',
     default: true,

@@ -10,6 +10,8 @@ import type { StoreConfig } from '../store/store-config.ts';
 import { announcedHost, type BrokerConfig } from './broker-config.ts';
 import { createBrokerOperations, type BrokerOperations } from './operations/broker-operations.ts';
 import { RuntimeStats } from './services/runtime-stats.ts';
+import { MessageRequestModeManager } from './managers/message-request-mode-manager.ts';
+import { registerAssignmentProcessor } from './processors/assignment-processor.ts';
 import { replyTopic } from './operations/reply-operations.ts';
 import type { CoreDeps } from './operations/core-deps.ts';
 import { TopicConfigManager } from './managers/topic-config-manager.ts';
@@ -121,6 +123,7 @@ export class BrokerController {
       producers,
       transactions: this.transactions,
       stats: new RuntimeStats(),
+      requestModes: new MessageRequestModeManager(root),
       delayOffsets: () => this.schedule.offsetsSnapshot(),
       hold,
       storeHost: encodeSocketAddress('127.0.0.1', config.listenPort),
@@ -166,6 +169,7 @@ export class BrokerController {
     registerQueueLockProcessor(server, this.locks);
     registerEndTransactionProcessor(server, this.operations);
     registerPopMessageProcessor(server, this.operations);
+    registerAssignmentProcessor(server, this.operations);
   }
 
   /** Registration with every name server: now, on topic changes, and every registerNameServerPeriod. */
@@ -244,6 +248,7 @@ export class BrokerController {
     ]);
     deps.groups.load();
     deps.offsets.load();
+    deps.requestModes.load();
     deps.pop.start();
     deps.stats.start();
     this.schedule.start();

@@ -13,6 +13,9 @@ import { launchStandalone, stop } from '../../bench/bench-util.ts';
 import rmq from 'rocketmq-client-nodejs';
 import { AdminClient } from '../../src/admin/admin-client.ts';
 import { createClient } from '../../src/client/index.ts';
+import { RequestCode } from '../../src/remoting/protocol/request-code.ts';
+import { ResponseCode } from '../../src/remoting/protocol/response-code.ts';
+import { testClient } from '../helpers/remoting-call.ts';
 import { closeClient, quietLogger } from '../helpers/start-grpc.ts';
 import { uniqueName } from '../helpers/start-cluster.ts';
 import { buildJavaSuite, runJava, succeededRun } from '../helpers/java-toolchain.ts';
@@ -66,6 +69,7 @@ interface Received {
   receivedAt: number;
   sentAt: string | null;
   due: string | null;
+  popCk: string | null;
 }
 
 const brokerAddr = (): string => {
@@ -312,6 +316,39 @@ for (const version of VERSIONS) {
       assert.ok(
         viaGrpc.every(want),
         `gRPC bodies: ${viaGrpc.map((b) => b.slice(0, 30)).join(' | ')}`,
+      );
+    });
+
+  if (v5)
+    test(`Java ${version}: a push consumer with broker-side assignment reads by PULL, and by POP once the group's mode is set to POP`, async (t) => {
+      const topic = uniqueName('JavaAssigned');
+      await (admin as AdminClient).updateTopic([brokerAddr()], { topic, writeQueueNums: 4 });
+      await scenario('produce', topic, uniqueName('PID'), 2);
+      const pulled = received(await scenario('consume-assigned', topic, uniqueName('GID'), 8));
+      assert.equal(new Set(pulled.map((m) => m.body)).size, 8, 'PULL by assignment: all once');
+      assert.ok(
+        pulled.every((m) => m.popCk === null),
+        'pulled, not popped',
+      );
+      const group = uniqueName('GID');
+      const { call } = testClient(t);
+      const set = await call(
+        brokerAddr(),
+        RequestCode.SET_MESSAGE_REQUEST_MODE,
+        {},
+        {
+          topic,
+          consumerGroup: group,
+          mode: 'POP',
+          popShareQueueNum: -1,
+        },
+      );
+      assert.equal(set.code, ResponseCode.SUCCESS, set.remark);
+      const popped = received(await scenario('consume-assigned', topic, group, 8));
+      assert.equal(new Set(popped.map((m) => m.body)).size, 8, 'POP by assignment: all once');
+      assert.ok(
+        popped.every((m) => typeof m.popCk === 'string' && m.popCk !== ''),
+        'each came by POP (it carries its POP checkpoint)',
       );
     });
 

@@ -1,4 +1,5 @@
 import { AdminOperations } from './admin-operations.ts';
+import { AssignmentOperations } from './assignment-operations.ts';
 import { ClientOperations } from './client-operations.ts';
 import type { CoreDeps } from './core-deps.ts';
 import { MessageFilters } from './message-filters.ts';
@@ -28,6 +29,7 @@ export interface BrokerOperations {
   readonly reply: ReplyOperations;
   readonly pull: PullOperations;
   readonly pop: PopOperations;
+  readonly assignment: AssignmentOperations;
   readonly offsets: OffsetOperations;
   readonly clients: ClientOperations;
   readonly admin: AdminOperations;
@@ -44,6 +46,7 @@ export function createBrokerOperations(deps: CoreDeps): BrokerOperations {
     reply: new ReplyOperations(deps),
     pull: new PullOperations(deps, filters),
     pop: new PopOperations(deps, filters),
+    assignment: new AssignmentOperations(deps),
     offsets: new OffsetOperations(deps),
     clients: new ClientOperations(deps, filters),
     admin: new AdminOperations(deps),

@@ -10,6 +10,7 @@ import type { PullRequestHoldService } from '../services/pull-request-hold-servi
 import type { TransactionService } from '../services/transaction-service.ts';
 import type { PopService } from '../services/pop-service.ts';
 import type { RuntimeStats } from '../services/runtime-stats.ts';
+import type { MessageRequestModeManager } from '../managers/message-request-mode-manager.ts';
 
 /**
  * What the operations are built over: the store, the persisted tables and the background services.
@@ -36,6 +37,8 @@ export interface CoreDeps {
   pop: PopService;
   /** Put and get totals and TPS (GET_BROKER_RUNTIME_INFO). */
   stats: RuntimeStats;
+  /** PULL or POP per topic and group, for server-side assignment. */
+  requestModes: MessageRequestModeManager;
   /** Each delay level's progress, level -> queue offset (GET_ALL_DELAY_OFFSET). */
   delayOffsets: () => Record<string, number>;
 }

@@ -53,6 +53,7 @@ public class RemotingScenarios {
         case "request-reply": requestReply(args); break;
         case "traced": traced(args); break;
         case "produce-large": produceLarge(args); break;
+        case "consume-assigned": consumeAssigned(args); break;
         default: throw new IllegalArgumentException("unknown scenario " + scenario);
       }
       out("done", true);
@@ -193,7 +194,7 @@ public class RemotingScenarios {
         "n", m.getUserProperty("n"), "kind", m.getUserProperty("kind"),
         "bornAt", m.getBornTimestamp(), "storedAt", m.getStoreTimestamp(),
         "receivedAt", System.currentTimeMillis(), "sentAt", m.getUserProperty("sentAt"),
-        "due", m.getUserProperty("due"));
+        "due", m.getUserProperty("due"), "popCk", m.getProperty("POP_CK"));
   }
 
   static DefaultMQPushConsumer pushConsumer(Args args) throws Exception {
@@ -243,6 +244,30 @@ public class RemotingScenarios {
         got.incrementAndGet();
       }
       return ConsumeOrderlyStatus.SUCCESS;
+    });
+    c.start();
+    out("started", args.group);
+    awaitCount(got, args.count, "messages");
+    c.shutdown();
+  }
+
+  /**
+   * A 5.x push consumer that lets the broker assign its queues (clientRebalance off, so it asks
+   * with QUERY_ASSIGNMENT and reads each queue by PULL or POP as the broker says).
+   */
+  static void consumeAssigned(Args args) throws Exception {
+    DefaultMQPushConsumer c = new DefaultMQPushConsumer(args.group);
+    c.setNamesrvAddr(args.namesrv);
+    c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+    c.subscribe(args.topic, "*");
+    DefaultMQPushConsumer.class.getMethod("setClientRebalance", boolean.class).invoke(c, false);
+    AtomicInteger got = new AtomicInteger();
+    c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+      for (MessageExt m : msgs) {
+        printReceived("assigned", m);
+        got.incrementAndGet();
+      }
+      return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
     });
     c.start();
     out("started", args.group);
