@@ -330,7 +330,9 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
     }
     if (offset > max) {
       result.status = GetMessageStatus.OFFSET_OVERFLOW_BADLY;
-      result.nextBeginOffset = min === 0 ? min : max;
+      // RocketMQ 5 moves a consumer past the end back to the end (4.x sent it to 0 when the
+      // queue's min was 0, re-consuming everything); the differential suite checks this.
+      result.nextBeginOffset = max;
       return result;
     }
     this.readUnits(cq, req, result);

@@ -5,7 +5,7 @@
  * nothing skips.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -58,10 +58,18 @@ export function buildJavaSuite(
   const classpath = readFileSync(cpFile, 'utf8').trim();
   const classes = join(out, 'classes');
   mkdirSync(classes);
-  const sources = readdirSync(join(dir, 'src'))
-    .filter((f) => f.endsWith('.java'))
-    .map((f) => join(dir, 'src', f));
-  run('javac', ['-nowarn', '-encoding', 'UTF-8', '-cp', classpath, '-d', classes, ...sources], dir);
+  const srcDir = join(dir, 'src');
+  const sources = existsSync(srcDir)
+    ? readdirSync(srcDir)
+        .filter((f) => f.endsWith('.java'))
+        .map((f) => join(srcDir, f))
+    : [];
+  if (sources.length > 0)
+    run(
+      'javac',
+      ['-nowarn', '-encoding', 'UTF-8', '-cp', classpath, '-d', classes, ...sources],
+      dir,
+    );
   const result = { classpath, classes };
   built.set(key, result);
   return result;

@@ -25,6 +25,8 @@ export const OperationStatus = {
   /** A timer message due beyond timerMaxDelaySec. */
   ILLEGAL_DELIVERY_TIME: 'ILLEGAL_DELIVERY_TIME',
   MESSAGE_PROPERTIES_TOO_LARGE: 'MESSAGE_PROPERTIES_TOO_LARGE',
+  /** A request field out of range, such as a queue id the topic does not have. */
+  INVALID_PARAMETER: 'INVALID_PARAMETER',
   /** The broker, topic or group forbids the operation. */
   NO_PERMISSION: 'NO_PERMISSION',
   TOPIC_NOT_EXIST: 'TOPIC_NOT_EXIST',

@@ -139,8 +139,8 @@ export class SendOperations {
     if (bad) return fail(OperationStatus.ILLEGAL_TOPIC, bad);
     if (isNotAllowedSendTopic(input.topic)) {
       return fail(
-        OperationStatus.MESSAGE_ILLEGAL,
-        `the topic "${input.topic}" is a system topic and clients cannot send to it`,
+        OperationStatus.NO_PERMISSION,
+        `Sending message to topic[${input.topic}] is forbidden: it is a system topic the broker writes`,
       );
     }
     if (input.body.length > this.d.store.config.maxMessageSize && !input.batch) {
@@ -163,7 +163,7 @@ export class SendOperations {
     const queueId = this.queueFor(input, tc);
     if (queueId >= tc.writeQueueNums) {
       return fail(
-        OperationStatus.SYSTEM_ERROR,
+        OperationStatus.INVALID_PARAMETER,
         `request queueId[${queueId}] is illegal, topic ${input.topic} has ${tc.writeQueueNums} write queues`,
       );
     }

@@ -11,8 +11,10 @@ const RESPONSE_CODES: Readonly<Record<OperationStatus, number>> = {
   FLUSH_SLAVE_TIMEOUT: ResponseCode.FLUSH_SLAVE_TIMEOUT,
   SLAVE_NOT_AVAILABLE: ResponseCode.SLAVE_NOT_AVAILABLE,
   MESSAGE_ILLEGAL: ResponseCode.MESSAGE_ILLEGAL,
-  // Remoting has one code for every kind of illegal message; the remark tells them apart.
-  ILLEGAL_TOPIC: ResponseCode.MESSAGE_ILLEGAL,
+  // Remoting has one code for the other kinds of illegal message; the remark tells them apart.
+  // RocketMQ 5's broker answers an illegal topic name, like any bad header field, so.
+  ILLEGAL_TOPIC: ResponseCode.INVALID_PARAMETER,
+  INVALID_PARAMETER: ResponseCode.INVALID_PARAMETER,
   MESSAGE_BODY_TOO_LARGE: ResponseCode.MESSAGE_ILLEGAL,
   MESSAGE_TYPE_CONFLICT: ResponseCode.MESSAGE_ILLEGAL,
   ILLEGAL_MESSAGE_GROUP: ResponseCode.MESSAGE_ILLEGAL,

@@ -122,9 +122,10 @@ test('the broker refuses bad input with RocketMQ codes and remarks, and keeps se
     assert.equal(r.code, code, `${topicName}: ${r.remark}`);
     assert.match(r.remark ?? '', remark);
   };
-  await expect(ResponseCode.MESSAGE_ILLEGAL, /has characters outside/, 'bad topic!');
-  await expect(ResponseCode.MESSAGE_ILLEGAL, /above 127/, 'x'.repeat(200));
-  await expect(ResponseCode.MESSAGE_ILLEGAL, /system topic/, 'SCHEDULE_TOPIC_XXXX');
+  // As RocketMQ 5's broker answers them (the differential suite compares the codes).
+  await expect(ResponseCode.INVALID_PARAMETER, /has characters outside/, 'bad topic!');
+  await expect(ResponseCode.INVALID_PARAMETER, /above 127/, 'x'.repeat(200));
+  await expect(ResponseCode.NO_PERMISSION, /system topic/, 'SCHEDULE_TOPIC_XXXX');
   await expect(
     ResponseCode.MESSAGE_ILLEGAL,
     /1025 bytes, above maxMessageSize 1024/,
@@ -132,7 +133,7 @@ test('the broker refuses bad input with RocketMQ codes and remarks, and keeps se
     Buffer.alloc(1025),
   );
   await expect(ResponseCode.TOPIC_NOT_EXIST, /topic\[NoSuchTopic\] not exist/, 'NoSuchTopic');
-  await expect(ResponseCode.SYSTEM_ERROR, /queueId\[9\] is illegal/, topic, 'x', 9);
+  await expect(ResponseCode.INVALID_PARAMETER, /queueId\[9\] is illegal/, topic, 'x', 9);
   const readOnly = uniqueName('RO');
   const admin = await call(cluster.brokerAddr, RequestCode.UPDATE_AND_CREATE_TOPIC, {
     topic: readOnly,

@@ -377,7 +377,7 @@ export const REFUSALS: readonly {
   {
     case: 'to an illegal topic name',
     meaning: 'illegal topic',
-    Remoting: [ResponseCode.MESSAGE_ILLEGAL],
+    Remoting: [ResponseCode.INVALID_PARAMETER],
     gRPC: [Code.ILLEGAL_TOPIC],
     message: () => ({ topic: `${uniqueName('ConfIllegal')}#name`, body: 'x' }),
   },

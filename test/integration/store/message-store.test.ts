@@ -56,9 +56,10 @@ test('MessageStore answers each offset status with RocketMQ semantics and next o
     GetMessageStatus.OFFSET_OVERFLOW_ONE,
     3,
   ]);
+  // Beyond the end: back to the end, as RocketMQ 5 (not to 0, as 4.x did).
   assert.deepEqual(pick(store.getMessage({ ...q, offset: 9 })), [
     GetMessageStatus.OFFSET_OVERFLOW_BADLY,
-    0,
+    3,
   ]);
   assert.deepEqual(pick(store.getMessage({ ...q, offset: 1 })), [GetMessageStatus.FOUND, 3]);
   assert.deepEqual(pick(store.getMessage({ ...q, offset: 0, maxMsgNums: 2 })), [

@@ -1,0 +1,190 @@
+/**
+ * Apache RocketMQ's own name server and broker (5.5.0 from Maven Central, unmodified) on
+ * 127.0.0.1, for the differential tests: the same scenarios run against it and against ours.
+ * JVM settings follow ../shared/anchors/real-peers-and-clients.md (small heaps, JDK 17 opens).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildJavaSuite } from './java-toolchain.ts';
+
+const JDK17_OPENS = [
+  '--add-opens',
+  'java.base/java.lang=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/java.nio=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/java.util=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/jdk.internal.ref=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/sun.nio.ch=ALL-UNNAMED',
+  '--add-exports',
+  'java.base/sun.nio.ch=ALL-UNNAMED',
+];
+
+export interface ApacheRocketMQ {
+  namesrv: string;
+  broker: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/** A listen port whose VIP (-2) and HA (+1) neighbours are free too, as the broker opens all three. */
+async function brokerPort(): Promise<number> {
+  for (let i = 0; i < 20; i++) {
+    const p = await freePort();
+    if (p < 1024 || p > 65000) continue;
+    if ((await portFree(p - 2)) && (await portFree(p + 1))) return p;
+  }
+  throw new Error('no free broker port with free neighbours after 20 tries');
+}
+
+/** Starts `mainClass` and resolves once it prints "boot success"; rejects with its output if it exits. */
+function boot(
+  args: string[],
+  what: string,
+  timeoutMs: number,
+): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${what} did not boot in ${timeoutMs} ms:\n${out.slice(-4000)}`));
+    }, timeoutMs);
+    const onData = (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('boot success')) {
+        clearTimeout(timer);
+        resolve({ child, output: () => out });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code} before booting:\n${out.slice(-4000)}`));
+    });
+  });
+}
+
+async function end(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Apache RocketMQ's name server and one broker, with the given extra broker.conf lines. */
+export async function startApacheRocketMQ(
+  brokerConf: Record<string, string> = {},
+): Promise<ApacheRocketMQ> {
+  const { classpath } = buildJavaSuite('apache-broker');
+  const base = mkdtempSync(join(tmpdir(), 'rmq-apache-'));
+  mkdirSync(join(base, 'home'));
+  const common = [
+    `-Duser.home=${join(base, 'home')}`,
+    `-Drocketmq.home.dir=${base}`,
+    '-XX:+UseG1GC',
+    ...JDK17_OPENS,
+    '-cp',
+    classpath,
+  ];
+  const nsPort = await freePort();
+  writeFileSync(join(base, 'namesrv.conf'), `listenPort=${nsPort}\nbindAddress=127.0.0.1\n`);
+  const namesrv = `127.0.0.1:${nsPort}`;
+  const ns = await boot(
+    [
+      '-Xms256m',
+      '-Xmx256m',
+      '-Drmq.logback.configurationFile=rmq.namesrv.logback.xml',
+      ...common,
+      'org.apache.rocketmq.namesrv.NamesrvStartup',
+      '-c',
+      join(base, 'namesrv.conf'),
+    ],
+    'the Apache name server',
+    60000,
+  );
+  const port = await brokerPort();
+  const conf = {
+    brokerClusterName: 'DefaultCluster',
+    brokerName: 'broker-a',
+    brokerId: '0',
+    brokerRole: 'ASYNC_MASTER',
+    flushDiskType: 'ASYNC_FLUSH',
+    namesrvAddr: namesrv,
+    brokerIP1: '127.0.0.1',
+    bindAddress: '127.0.0.1',
+    listenPort: String(port),
+    storePathRootDir: join(base, 'store'),
+    storePathCommitLog: join(base, 'store', 'commitlog'),
+    mappedFileSizeCommitLog: String(64 * 1024 * 1024),
+    diskMaxUsedSpaceRatio: '95',
+    diskSpaceWarningLevelRatio: '98',
+    ...brokerConf,
+  };
+  writeFileSync(
+    join(base, 'broker.conf'),
+    Object.entries(conf)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n'),
+  );
+  let broker: Awaited<ReturnType<typeof boot>>;
+  try {
+    broker = await boot(
+      [
+        '-Xms512m',
+        '-Xmx512m',
+        '-XX:MaxDirectMemorySize=512m',
+        '-Drmq.logback.configurationFile=rmq.broker.logback.xml',
+        ...common,
+        'org.apache.rocketmq.broker.BrokerStartup',
+        '-c',
+        join(base, 'broker.conf'),
+      ],
+      'the Apache broker',
+      120000,
+    );
+  } catch (err) {
+    await end(ns.child);
+    rmSync(base, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    namesrv,
+    broker: `127.0.0.1:${port}`,
+    async stop() {
+      await end(broker.child);
+      await end(ns.child);
+      rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
