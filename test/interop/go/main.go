@@ -332,7 +332,8 @@ func (l *txListener) ExecuteLocalTransaction(m *primitive.Message) primitive.Loc
 	case 1:
 		return primitive.RollbackMessageState
 	default:
-		return primitive.UnkonwnState
+		// The constant after RollbackMessageState: UnkonwnState here, UnknowState in v2.1.2.
+		return primitive.RollbackMessageState + 1
 	}
 }
 
