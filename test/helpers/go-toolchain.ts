@@ -5,7 +5,7 @@
  * what to install; nothing skips.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -43,6 +43,8 @@ export function buildGoSuite(): string {
 /** What the driver printed: its JSON lines, parsed, and everything it wrote. */
 export interface GoRun {
   code: number | null;
+  /** SIGKILL when the run outlived its timeout. */
+  signal: NodeJS.Signals | null;
   events: Record<string, unknown>[];
   output: string;
 }
@@ -54,7 +56,8 @@ export function runGo(
   options: { timeoutMs?: number } = {},
 ): Promise<GoRun> {
   // The client logs at info level to stderr; the driver lowers it to errors, which stay in
-  // `output` for a failure's message. HOME keeps anything it writes out of the real one.
+  // `output` for a failure's message. HOME keeps anything it writes (a broadcasting consumer's
+  // offsets) out of the real one.
   const home = mkdtempSync(join(tmpdir(), 'rmq-go-home-'));
   const child = spawn(binary, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -73,8 +76,9 @@ export function runGo(
       clearTimeout(timer);
       reject(err);
     });
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
+      rmSync(home, { recursive: true, force: true });
       const events: Record<string, unknown>[] = [];
       for (const line of stdout.split('\n')) {
         if (!line.startsWith('{')) continue;
@@ -84,7 +88,7 @@ export function runGo(
           // not one of the driver's lines
         }
       }
-      resolve({ code, events, output });
+      resolve({ code, signal, events, output });
     });
   });
 }
@@ -93,6 +97,6 @@ export function runGo(
 export function succeededRun(run: GoRun, what: string): Record<string, unknown>[] {
   const done = run.events.some((e) => e.done === true);
   if (run.code !== 0 || !done)
-    throw new Error(`${what} failed (exit ${run.code}):\n${run.output.slice(-6000)}`);
+    throw new Error(`${what} failed (exit ${run.code ?? run.signal}):\n${run.output.slice(-6000)}`);
   return run.events;
 }
