@@ -129,6 +129,13 @@ export interface OffsetIndex {
     queueId: number,
     consumeQueueOffset: number,
   ): number | undefined;
+  /** Up to `count` ConsumeQueue units from `index` (mqadmin queryCq), fewer at a file's end. */
+  getQueueUnits(
+    topic: string,
+    queueId: number,
+    index: number,
+    count: number,
+  ): { physicOffset: number; physicSize: number; tagsCode: number }[];
 }
 
 /** What the broker's core reads of the store beyond messages and offsets. */

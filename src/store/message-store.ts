@@ -471,6 +471,24 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
     return this.consumeQueues.find(topic, queueId)?.maxOffset ?? 0;
   }
 
+  getQueueUnits(
+    topic: string,
+    queueId: number,
+    index: number,
+    count: number,
+  ): { physicOffset: number; physicSize: number; tagsCode: number }[] {
+    const units = this.consumeQueues.find(topic, queueId)?.getUnits(index, count);
+    if (!units) return [];
+    const out = [];
+    for (let i = 0; i < units.count; i++)
+      out.push({
+        physicOffset: readLong(units.buffer, i * CQ_UNIT_SIZE),
+        physicSize: units.buffer.readInt32BE(i * CQ_UNIT_SIZE + 8),
+        tagsCode: readTagsCode(units.buffer, i),
+      });
+    return out;
+  }
+
   getCommitLogOffsetInQueue(
     topic: string,
     queueId: number,

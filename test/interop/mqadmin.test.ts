@@ -230,6 +230,16 @@ test('mqadmin finds messages by UNIQ_KEY id, offset id, key and queue offset, an
     'queryMsgByOffset',
   );
   assert.match(byOffset, /OffsetID:/);
+  const cq = clean(
+    await mqadmin('queryCq', '-t', TOPIC, '-q', '0', '-i', '0', '-c', '2', '-b', brokerAddr()),
+    'queryCq',
+  );
+  assert.match(cq, /max: \d+, min: 0/);
+  assert.equal(
+    (cq.match(/ConsumeQueueData\{physicOffset=\d+, physicSize=\d+/g) ?? []).length,
+    2,
+    cq,
+  );
   const printed = clean(await mqadmin('printMsg', '-t', TOPIC), 'printMsg');
   for (const body of ['sync-0', 'async-3', 'oneway-1', 'batch-2'])
     assert.match(printed, new RegExp(`BODY: ${body}`));

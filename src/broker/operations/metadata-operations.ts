@@ -76,6 +76,31 @@ export class MetadataOperations {
     return { status: OperationStatus.SUCCESS, data };
   }
 
+  /**
+   * QUERY_CONSUME_QUEUE (mqadmin queryCq): `count` units of a queue from `index`, with the
+   * queue's bounds and, for a group, its subscription of the topic.
+   */
+  consumeQueue(input: {
+    topic: string;
+    queueId: number;
+    index: number;
+    count: number;
+    group: string | undefined;
+  }): Record<string, unknown> {
+    const { store, consumers } = this.d;
+    const subscription = input.group
+      ? consumers.get(input.group)?.subscriptions.get(input.topic)
+      : undefined;
+    return {
+      ...(subscription ? { subscriptionData: subscription } : {}),
+      queueData: store
+        .getQueueUnits(input.topic, input.queueId, input.index, Math.min(input.count, 100))
+        .map((u) => ({ ...u, extendDataJson: null, bitMap: null, eval: false, msg: null })),
+      maxQueueIndex: store.getMaxOffsetInQueue(input.topic, input.queueId),
+      minQueueIndex: store.getMinOffsetInQueue(input.topic, input.queueId),
+    };
+  }
+
   /** GET_PRODUCER_CONNECTION_LIST: the live producers of a group. */
   producers(group: string): Outcome & { channels?: ClientChannel[] } {
     const channels = this.d.producers.channels(group);

@@ -39,6 +39,20 @@ export function registerAdminMetadataProcessor(
     jsonResponse(req, { offsetTable: metadata.delayOffsets() }),
   );
 
+  server.registerProcessor(RequestCode.QUERY_CONSUME_QUEUE, (req) => {
+    const h = new ExtFields(req.extFields);
+    return jsonResponse(
+      req,
+      metadata.consumeQueue({
+        topic: h.string('topic'),
+        queueId: h.int('queueId'),
+        index: h.int('index'),
+        count: h.optInt('count', 10),
+        group: h.optString('consumerGroup'),
+      }),
+    );
+  });
+
   server.registerProcessor(RequestCode.QUERY_TOPIC_CONSUME_BY_WHO, (req) =>
     jsonResponse(req, {
       groupList: metadata.topicConsumers(new ExtFields(req.extFields).string('topic')),
