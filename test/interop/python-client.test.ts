@@ -40,6 +40,7 @@ interface Received {
   keys: string[];
   properties: Record<string, string>;
   deliveryAttempt: number;
+  bornHost: string;
 }
 
 test('rocketmq-python-client: a Producer sends messages with tag and keys; a SimpleConsumer receives and acks each exactly once', async () => {
@@ -67,8 +68,10 @@ test('rocketmq-python-client: a Producer sends messages with tag and keys; a Sim
     [...sent.keys()].sort(),
     'each message, with the id the producer made',
   );
+  const host = events.find((e) => 'clientHost' in e)?.clientHost;
   for (const m of got) {
     const i = sent.get(m.received) ?? -1;
+    assert.equal(m.bornHost, host, 'the born host the producer sent');
     assert.equal(m.topic, topic);
     assert.equal(m.body, `normal-${i}`);
     assert.equal(m.tag, i % 2 === 0 ? 'TagA' : 'TagB');

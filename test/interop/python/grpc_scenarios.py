@@ -14,6 +14,7 @@ import traceback
 
 from rocketmq import (ClientConfiguration, Credentials, FilterExpression,
                       Message, Producer, SimpleConsumer)
+from rocketmq.v5.util import Misc
 
 WAIT_S = 30
 
@@ -29,6 +30,8 @@ def config(endpoint):
 def normal(endpoint, topic, group, count):
     """count NORMAL messages with tags, keys and properties; a SimpleConsumer receives and acks
     each, then receives once more to show nothing comes again."""
+    # What the client sends as each message's born_host, for the test to find on delivery.
+    out(clientHost=Misc.get_local_ip())
     consumer = SimpleConsumer(
         config(endpoint), group, {topic: FilterExpression("*")}, await_duration=2
     )
@@ -59,6 +62,7 @@ def normal(endpoint, topic, group, count):
                     tag=m.tag,
                     keys=sorted(m.keys),
                     properties=dict(m.properties),
+                    bornHost=m.born_host,
                     deliveryAttempt=m.delivery_attempt,
                 )
                 seen.add(m.message_id)

@@ -40,6 +40,8 @@ public class GrpcScenarios {
     Args args = new Args(a[1], "tls".equals(a[2]), a[3], a[4], Integer.parseInt(a[5]),
         a.length > 6 ? a[6] : "");
     try {
+      // What the client sends as each message's born_host, for the test to find on delivery.
+      out("clientHost", org.apache.rocketmq.client.java.misc.Utilities.hostName());
       switch (scenario) {
         case "normal": normal(args); break;
         case "fifo": fifo(args); break;
