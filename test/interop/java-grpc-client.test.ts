@@ -3,7 +3,8 @@
  * RocketMQ 5 SDK, from Maven Central, unmodified) against `rmq start`'s gRPC endpoint, over
  * plaintext and over TLS (the client's default; it accepts any server certificate, so a
  * self-signed one is enough). The scenario drivers are in java/grpc-client/src/GrpcScenarios.java;
- * each prints JSON lines checked here. The two transports run side by side.
+ * each prints JSON lines checked here. Two scenarios of each transport run at a time (four JVMs),
+ * which halves the suite on two cores.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -157,17 +158,30 @@ describe(`rocketmq-client-java ${VERSION}`, { concurrency: TRANSPORTS.length }, 
         assert.equal(afterAck(events), 0);
       });
 
-      test('DELAY messages with a delivery timestamp arrive no earlier than due, carrying it', async () => {
+      test('DELAY messages with a delivery timestamp arrive no earlier than due, carrying it; a recalled one never', async () => {
         const topic = await typedTopic('JGrpcDelay', 'DELAY');
         const events = await scenario('delay', transport, topic, uniqueName('GID'), 3, '1500');
-        const due = new Map(sent(events).map((s) => [s.messageId, Number(s.due)]));
+        const delayed = sent(events).filter((s) => s.sent === 'delay');
+        const due = new Map(delayed.map((s) => [s.messageId, Number(s.due)]));
+        const recalled = sent(events).find((s) => s.sent === 'recalled');
+        assert.equal(
+          events.find((e) => 'recalled' in e)?.recalled,
+          recalled?.messageId,
+          'RecallMessage answers with the message id',
+        );
         const got = received(events);
-        assert.equal(got.length, 3);
+        assert.deepEqual(got.map((m) => m.received).sort(), [...due.keys()].sort());
         for (const m of got) {
           const at = due.get(m.received) ?? Infinity;
           assert.equal(m.deliveryTimestamp, at, 'the requested delivery time');
           assert.ok(m.receivedAt >= at, `${m.body} came ${at - m.receivedAt} ms before it was due`);
         }
+        assert.equal(afterAck(events), 0, 'the recalled message never comes');
+        const lastPollEnd = Number(events.find((e) => 'afterAck' in e)?.at);
+        assert.ok(
+          lastPollEnd > Number(recalled?.due) + 500,
+          `the last receive ended ${lastPollEnd - Number(recalled?.due)} ms after the recalled message was due`,
+        );
       });
 
       test('TRANSACTION messages: commits are delivered, rollbacks never, and open ones are resolved by the TransactionChecker', async () => {
@@ -193,6 +207,28 @@ describe(`rocketmq-client-java ${VERSION}`, { concurrency: TRANSPORTS.length }, 
           ['tx-0', 'tx-2', 'tx-3', 'tx-5'],
         );
         assert.equal(afterAck(events), 0, 'rolled back messages never come');
+      });
+
+      test('a PushConsumer of an orderly group consumes each message group in order, retrying a FAILURE before what follows it', async () => {
+        const topic = await typedTopic('JGrpcPushFifo', 'FIFO');
+        const group = uniqueName('GID');
+        await admin?.updateSubGroup([server?.broker ?? ''], {
+          groupName: group,
+          consumeMessageOrderly: true,
+        });
+        const events = await scenario('push-fifo', transport, topic, group, 9);
+        const got = received(events);
+        for (let g = 0; g < 3; g++) {
+          const steps = got
+            .filter((m) => m.messageGroup === `group-${g}`)
+            .map((m) => `${m.body.replace(`group-${g}-step-`, '')}#${m.deliveryAttempt}`);
+          assert.deepEqual(
+            steps,
+            g === 0 ? ['0#1', '0#2', '1#1', '2#1'] : ['0#1', '1#1', '2#1'],
+            `group-${g} in order`,
+          );
+        }
+        assert.equal(events.find((e) => 'consumed' in e)?.consumed, 9);
       });
 
       test('a PushConsumer MessageListener consumes every message; a FAILURE is redelivered with the next attempt', async () => {

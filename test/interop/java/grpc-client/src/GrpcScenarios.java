@@ -48,6 +48,7 @@ public class GrpcScenarios {
         case "delay": delay(args); break;
         case "transaction": transaction(args); break;
         case "push": push(args); break;
+        case "push-fifo": pushFifo(args); break;
         default: throw new IllegalArgumentException("unknown scenario " + scenario);
       }
       out("done", true);
@@ -163,7 +164,8 @@ public class GrpcScenarios {
     }
     if (seen.size() < expected)
       throw new IllegalStateException("received " + seen.size() + " of " + expected);
-    out("afterAck", consumer.receive(batch, Duration.ofSeconds(15)).size());
+    int more = consumer.receive(batch, Duration.ofSeconds(15)).size();
+    out("afterAck", more, "at", System.currentTimeMillis());
   }
 
   // ---- scenarios ----
@@ -189,7 +191,10 @@ public class GrpcScenarios {
     }
   }
 
-  /** count DELAY messages due `extra` ms after sending; none may arrive before it is due. */
+  /**
+   * count DELAY messages due `extra` ms after sending, none of which may arrive before it is due,
+   * and one more recalled by its recall handle before it is due, which never arrives.
+   */
   static void delay(Args args) throws Exception {
     long delayMs = Long.parseLong(args.extra);
     try (SimpleConsumer consumer = simpleConsumer(args); Producer p = producer(args)) {
@@ -198,6 +203,11 @@ public class GrpcScenarios {
         Message m = message(args, "delay", i).setDeliveryTimestamp(due).build();
         printSend("delay", i, p.send(m), "due", due);
       }
+      long due = System.currentTimeMillis() + delayMs;
+      SendReceipt r = p.send(message(args, "recalled", args.count).setDeliveryTimestamp(due).build());
+      printSend("recalled", args.count, r, "due", due);
+      out("recalled", p.recallMessage(args.topic, r.getRecallHandle()).getMessageId().toString());
+      // Long polls past every due time: a recalled message that still came would show here.
       receiveAll(consumer, args.count, 16);
     }
   }
@@ -258,6 +268,43 @@ public class GrpcScenarios {
       out("consumed", consumed.size());
     } finally {
       // Waits for the receive in flight (at most the long polling time the server set).
+      consumer.close();
+    }
+  }
+
+  /**
+   * count FIFO messages over 3 message groups consumed by a PushConsumer of an orderly group; the
+   * listener fails the first delivery of group-0's first message, which the client retries in
+   * place before anything after it in that group.
+   */
+  static void pushFifo(Args args) throws Exception {
+    Set<String> consumed = ConcurrentHashMap.newKeySet();
+    CountDownLatch all = new CountDownLatch(args.count);
+    PushConsumer consumer = PROVIDER.newPushConsumerBuilder()
+        .setClientConfiguration(config(args))
+        .setConsumerGroup(args.group)
+        .setSubscriptionExpressions(
+            Collections.singletonMap(args.topic, new FilterExpression("*", FilterExpressionType.TAG)))
+        .setMessageListener(m -> {
+          printReceived(m);
+          if ("0".equals(m.getProperties().get("n")) && m.getDeliveryAttempt() == 1) {
+            return ConsumeResult.FAILURE;
+          }
+          if (consumed.add(m.getMessageId().toString())) all.countDown();
+          return ConsumeResult.SUCCESS;
+        })
+        .build();
+    try (Producer p = producer(args)) {
+      for (int i = 0; i < args.count; i++) {
+        String group = "group-" + (i % 3);
+        Message m = message(args, "fifo", i).setMessageGroup(group)
+            .setBody((group + "-step-" + (i / 3)).getBytes(StandardCharsets.UTF_8)).build();
+        printSend("fifo", i, p.send(m), "messageGroup", group);
+      }
+      if (!all.await(WAIT_MS, TimeUnit.MILLISECONDS))
+        throw new IllegalStateException("the listener consumed " + consumed.size() + " of " + args.count);
+      out("consumed", consumed.size());
+    } finally {
       consumer.close();
     }
   }
