@@ -21,7 +21,7 @@ export const MessageConst = {
   PROPERTY_TIMER_DELAY_MS: 'TIMER_DELAY_MS',
   /** Set by the broker: the absolute due time of a timer message, in ms. */
   PROPERTY_TIMER_OUT_MS: 'TIMER_OUT_MS',
-  /** Set by the gRPC endpoint, as RocketMQ's proxy: the producer's own v2 born_host (its host name). */
+  /** Set by the gRPC endpoint, as RocketMQ's proxy: the v2 born_host the producer sent. */
   PROPERTY_BORN_HOST: '__BORNHOST',
   KEY_SEPARATOR: ' ',
 } as const;

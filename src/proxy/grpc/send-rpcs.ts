@@ -150,7 +150,8 @@ function addSystemProperties(
   ctx: Ctx,
 ): void {
   const sp = m.systemProperties;
-  // What the producer says it is (the 5.x clients send their host name), else where it came from.
+  // What the producer says it is (Java and Node send their host name, Python its address), else
+  // where the call came from.
   props.set(MessageConst.PROPERTY_BORN_HOST, sp.bornHost?.trim() || ctx.peer);
   if (kind.tag !== undefined) props.set(MessageConst.PROPERTY_TAGS, kind.tag);
   const keys = (sp.keys ?? []).filter((k) => k !== '');
