@@ -24,10 +24,14 @@ const TRANSPORTS = ['plain', 'tls'] as const;
 type Transport = (typeof TRANSPORTS)[number];
 
 let server: { child: ChildProcess; broker: string; namesrv: string; grpc: string } | undefined;
+let suite: ReturnType<typeof buildJavaSuite> | undefined;
 let root = '';
 let admin: AdminClient | undefined;
 
 before(async () => {
+  // Built first, while nothing is in flight: mvn and javac run synchronously and would stall
+  // the concurrent tests' admin calls past their timeouts.
+  suite = buildJavaSuite('grpc-client', { 'rocketmq.client.version': VERSION });
   root = mkdtempSync(join(tmpdir(), 'rmq-java-grpc-'));
   const { certPath, keyPath } = selfSignedCertificate(root);
   server = await launchStandalone(join(root, 'store'), [
@@ -90,8 +94,6 @@ async function typedTopic(prefix: string, type: string): Promise<string> {
   return topic;
 }
 
-let suite: ReturnType<typeof buildJavaSuite> | undefined;
-
 /** Runs one scenario of the driver; throws with its output when it fails. */
 async function scenario(
   name: string,
@@ -101,8 +103,7 @@ async function scenario(
   count: number,
   extra = '',
 ): Promise<Record<string, unknown>[]> {
-  if (!server) throw new Error('the server did not start');
-  suite ??= buildJavaSuite('grpc-client', { 'rocketmq.client.version': VERSION });
+  if (!server || !suite) throw new Error('the server did not start');
   const args = [name, server.grpc, transport, topic, group, String(count)];
   if (extra) args.push(extra);
   const run = await runJava(suite, 'GrpcScenarios', args, { timeoutMs: 60000 });
