@@ -29,6 +29,8 @@ export const MessageConst = {
   PROPERTY_MESSAGE_REPLY_TO_CLIENT: 'REPLY_TO_CLIENT',
   /** Request/reply: when the broker pushed the reply. */
   PROPERTY_PUSH_REPLY_TIME: 'ARRIVE_TIME',
+  /** Set by the gRPC endpoint, as RocketMQ's proxy: the v2 born_host the producer sent. */
+  PROPERTY_BORN_HOST: '__BORNHOST',
   KEY_SEPARATOR: ' ',
 } as const;
 

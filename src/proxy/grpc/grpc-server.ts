@@ -2,6 +2,7 @@ import { createServer, connect, type Server as NetServer, type Socket } from 'no
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { BrokerOperations } from '../../broker/operations/broker-operations.ts';
+import { ignoreFarDeadlines } from './far-deadlines.ts';
 import { messagingServiceDefinition } from './proto-definition.ts';
 import { messagingService } from './messaging-service.ts';
 import type { TelemetrySessions } from './telemetry.ts';
@@ -27,7 +28,7 @@ const HEADROOM_BYTES = 1024 * 1024;
 
 /**
  * The gRPC endpoint (`grpcServerPort`, 8081): RocketMQ 5's MessagingService served from the
- * broker process, plaintext HTTP/2.
+ * broker process, over plaintext HTTP/2 and, given a certificate, TLS on the same port.
  */
 export class GrpcServer {
   private readonly o: GrpcServerOptions;
@@ -45,6 +46,8 @@ export class GrpcServer {
       'grpc.max_send_message_length': maxMessage,
       'grpc.keepalive_permit_without_calls': 1,
     });
+    // The Java client's Telemetry deadline (60 years) would otherwise end the stream at once.
+    ignoreFarDeadlines(this.server);
     const { handlers, telemetry } = messagingService({
       operations: options.operations,
       recall: options.recall,

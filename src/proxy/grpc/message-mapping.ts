@@ -77,6 +77,7 @@ const SYSTEM_PROPERTIES = new Set<string>([
   MessageConst.PROPERTY_TIMER_DELAY_SEC,
   MessageConst.PROPERTY_TIMER_DELAY_MS,
   MessageConst.PROPERTY_TIMER_OUT_MS,
+  MessageConst.PROPERTY_BORN_HOST,
   'TRANSACTION_CHECK_TIMES',
   'CLUSTER',
 ]);
@@ -129,7 +130,7 @@ export function toV2Message(m: MessageExt, info: DeliveryInfo): Record<string, u
     bodyEncoding: 'IDENTITY',
     messageType: messageTypeOf(m),
     bornTimestamp: fromMillis(m.bornTimestamp),
-    bornHost: m.bornHost.host,
+    bornHost: props.get(MessageConst.PROPERTY_BORN_HOST) || m.bornHost.host,
     storeTimestamp: fromMillis(m.storeTimestamp),
     storeHost: `${m.storeHost.host}:${m.storeHost.port}`,
     queueId: m.queueId,

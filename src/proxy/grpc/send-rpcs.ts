@@ -68,7 +68,7 @@ export function sendRpcs(env: RpcEnv): UntypedServiceImplementation {
     const body = inflatedBody(m, limits.maxMessageSize);
     if (!Buffer.isBuffer(body)) return fail(body);
     const kind = declaredKind(m, props);
-    addSystemProperties(props, m, kind, topic);
+    addSystemProperties(props, m, kind, topic, ctx);
     telemetry.notePublisher(ctx.clientId, topic);
     const r = await ops.send.sendMessage({
       producerGroup: topic,
@@ -147,8 +147,12 @@ function addSystemProperties(
   m: V2Message,
   kind: DeclaredKind,
   topic: string,
+  ctx: Ctx,
 ): void {
   const sp = m.systemProperties;
+  // What the producer says it is (Java and Node send their host name, Python its address), else
+  // where the call came from.
+  props.set(MessageConst.PROPERTY_BORN_HOST, sp.bornHost?.trim() || ctx.peer);
   if (kind.tag !== undefined) props.set(MessageConst.PROPERTY_TAGS, kind.tag);
   const keys = (sp.keys ?? []).filter((k) => k !== '');
   if (keys.length > 0) props.set(MessageConst.PROPERTY_KEYS, keys.join(MessageConst.KEY_SEPARATOR));

@@ -4,7 +4,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import assert from 'node:assert/strict';
-import { credentials, makeGenericClientConstructor, Metadata, type Client } from '@grpc/grpc-js';
+import {
+  credentials,
+  makeGenericClientConstructor,
+  Metadata,
+  type Client,
+  type ClientDuplexStream,
+  type ClientReadableStream,
+} from '@grpc/grpc-js';
 import { AdminClient } from '../../../src/admin/admin-client.ts';
 import { messagingServiceDefinition } from '../../../src/proxy/grpc/proto-definition.ts';
 import { GrpcServer } from '../../../src/proxy/grpc/grpc-server.ts';
@@ -197,4 +204,51 @@ test('gRPC over TLS and plaintext on the same port when a certificate is configu
     const route = await call(client, 'QueryRoute', { topic: { name: topic } });
     assert.equal(statusOf(route).code, 'OK');
   }
+});
+
+test('gRPC Telemetry opened with a deadline decades away (as the Java client does) lives on past its first poll', async (t) => {
+  const cluster = await startCluster(t);
+  const { endpoint } = await startGrpc(cluster);
+  const topic = uniqueName('FarDeadline');
+  await cluster.createTopic(topic, 1);
+  const client = rawClient(endpoint) as unknown as Client & {
+    Telemetry(md: Metadata, options: { deadline: number }): ClientDuplexStream<unknown, unknown>;
+    ReceiveMessage(req: unknown, md: Metadata): ClientReadableStream<Record<string, unknown>>;
+  };
+  t.after(() => client.close());
+  const md = new Metadata();
+  md.set('x-mq-client-id', 'far-deadline-client');
+  // rocketmq-client-java: 60 * 365 days, sent as grpc-timeout "31536000M"; grpc-js alone would
+  // arm a wrapped-around timer and end the stream within a millisecond.
+  const stream = client.Telemetry(md, { deadline: Date.now() + 60 * 365 * 86_400_000 });
+  const failed = new Promise<Error>((resolve) => stream.once('error', resolve));
+  // As the Java client, poll before Settings: an empty 100 ms long poll outlasts such a timer.
+  const poll = client.ReceiveMessage(
+    {
+      group: { name: uniqueName('GID') },
+      messageQueue: { topic: { name: topic }, id: 0, broker: { name: 'broker-a' } },
+      filterExpression: { type: 'TAG', expression: '*' },
+      batchSize: 1,
+      invisibleDuration: { seconds: 10, nanos: 0 },
+      longPollingTimeout: { seconds: 0, nanos: 100_000_000 },
+    },
+    md,
+  );
+  const answers: Record<string, unknown>[] = [];
+  await new Promise<void>((resolve, reject) => {
+    poll.on('data', (d: Record<string, unknown>) => answers.push(d));
+    poll.once('end', resolve);
+    poll.once('error', reject);
+  });
+  assert.equal((answers[0]?.status as { code: string } | undefined)?.code, 'MESSAGE_NOT_FOUND');
+  const reply = new Promise<Record<string, unknown>>((resolve) => stream.once('data', resolve));
+  stream.write({ settings: { clientType: 'PRODUCER', publishing: { topics: [{ name: topic }] } } });
+  const first = await Promise.race([reply, failed]);
+  if (first instanceof Error) assert.fail(`the stream ended: ${first.message}`);
+  assert.equal((first.status as { code: string }).code, 'OK');
+  assert.ok(first.settings, 'the Settings reply');
+  const ended = new Promise<void>((resolve) => stream.once('end', resolve));
+  stream.on('error', () => undefined);
+  stream.end();
+  await ended;
 });
