@@ -19,7 +19,12 @@ import { startApacheRocketMQ, type ApacheRocketMQ } from '../helpers/apache-rock
 import { jsonBody, testClient } from '../helpers/remoting-call.ts';
 import { uniqueName } from '../helpers/start-cluster.ts';
 import { waitUntil } from '../helpers/wait-for.ts';
-import { buildJavaSuite, runJava, succeededRun } from '../helpers/java-toolchain.ts';
+import {
+  buildJavaSuite,
+  MqadminSession,
+  runJava,
+  succeededRun,
+} from '../helpers/java-toolchain.ts';
 import { KNOWN_DIFFERENCES, type Side } from './known-differences.ts';
 
 interface Target {
@@ -282,6 +287,73 @@ test('differential: the Java client sends, consumes and commits alike: stored co
       storedTotal: queues.reduce((n, q) => n + q.brokerOffset, 0),
       allConsumed: queues.every((q) => q.consumerOffset === q.brokerOffset),
       queueCount: queues.length,
+    };
+  });
+});
+
+test('differential: mqadmin prints the same topic status, consumer progress, group config and cluster row', async (t) => {
+  const suite = buildJavaSuite('client', { 'rocketmq.version': '5.5.0' });
+  const session = new MqadminSession(buildJavaSuite('mqadmin'));
+  t.after(() => session.close());
+  const rows = (out: string, start: string, cols: number[]) =>
+    out
+      .split('\n')
+      .filter((l) => l.startsWith(start))
+      .map((l) => cols.map((c) => l.trim().split(/\s+/)[c]).join(' '))
+      .sort();
+  /** Rows of numbers: how many, and the sum of each column. */
+  const summary = (table: string[]) => {
+    const cells = table.map((r) => r.split(' ').map(Number));
+    const width = cells[0]?.length ?? 0;
+    return {
+      rows: cells.length,
+      sums: Array.from({ length: width }, (_v, c) => cells.reduce((n, r) => n + (r[c] ?? 0), 0)),
+    };
+  };
+  await differential(t, 'mqadmin', async (target, call) => {
+    const topic = uniqueName('DiffAdmin');
+    const group = uniqueName('GID');
+    await createTopic(call, target, topic, 2);
+    const n = ['-n', target.namesrv];
+    succeededRun(
+      await runJava(suite, 'RemotingScenarios', [
+        'produce',
+        target.namesrv,
+        topic,
+        uniqueName('PID'),
+        '2',
+      ]),
+      'produce',
+    );
+    succeededRun(
+      await runJava(suite, 'RemotingScenarios', ['consume', target.namesrv, topic, group, '8']),
+      'consume',
+    );
+    const status = await session.run('topicStatus', '-t', topic, ...n);
+    const progress = await session.run('consumerProgress', '-g', group, '-t', topic, ...n);
+    const subGroup = await session.run(
+      'updateSubGroup',
+      '-c',
+      'DefaultCluster',
+      '-g',
+      uniqueName('G'),
+      '-r',
+      '3',
+      '-q',
+      '2',
+      ...n,
+    );
+    const cluster = await session.run('clusterList', ...n);
+    const row = cluster.split('\n').find((l) => l.includes(target.broker)) ?? '';
+    const [clusterName, brokerName, bid, , version] = row.trim().split(/\s+/);
+    return {
+      // The client spreads sends over the queues from a random start: compare totals, not queues.
+      topicStatus: summary(rows(status, 'broker-a', [2, 3])),
+      consumerProgress: summary(rows(progress, topic, [3, 4, 5])),
+      subGroupCreated: /create subscription group to .* success/.test(subGroup),
+      subGroupRetry: /retryMaxTimes=3/.test(subGroup) && /retryQueueNums=2/.test(subGroup),
+      cluster: { clusterName, brokerName, bid, activated: /true\s*$/.test(row) },
+      version,
     };
   });
 });

@@ -23,4 +23,12 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     reason:
       "a topic whose perm has no write bit (mqadmin updateTopicPerm -p 4) refuses sends with NO_PERMISSION; RocketMQ's broker only takes it out of producers' routes and still stores what a client sends straight to it",
   },
+  {
+    observation: 'mqadmin',
+    field: 'version',
+    apache: 'V5_5_0',
+    ours: 'rocketmq-ts',
+    reason:
+      'the broker says what it is (brokerVersionDesc "rocketmq-ts <version>"; clusterList prints its first word); on the wire it speaks as RocketMQ V5_3_3',
+  },
 ];
