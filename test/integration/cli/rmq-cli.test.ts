@@ -78,7 +78,11 @@ test('rmq start prints its endpoints and ready, serves rmq admin, and stops clea
     '2',
   );
   assert.equal(created.status, 0, created.stderr);
-  assert.match(created.stdout, /create topic CliTopic to .* success/);
+  assert.match(created.stdout, new RegExp(`^create topic to ${broker} success\\.$`, 'm'));
+  assert.match(
+    created.stdout,
+    /^TopicConfig \[topicName=CliTopic, readQueueNums=8, writeQueueNums=2, /m,
+  );
   assert.match(admin('topicList', '-n', ns).stdout, /^CliTopic$/m);
   assert.match(
     admin('clusterList', '-n', ns).stdout,
@@ -105,7 +109,17 @@ test('rmq start prints its endpoints and ready, serves rmq admin, and stops clea
     Buffer.from('cli body'),
   );
   assert.equal(sent.code, ResponseCode.SUCCESS);
-  const byId = admin('queryMsgById', '-n', ns, '-i', sent.extFields?.msgId ?? '');
+  const byId = admin(
+    'queryMsgById',
+    '-n',
+    ns,
+    '-t',
+    'CliTopic',
+    '-i',
+    sent.extFields?.msgId ?? '',
+    '-f',
+    'UTF-8',
+  );
   assert.equal(byId.status, 0, byId.stderr);
   assert.match(byId.stdout, /Topic:\s+CliTopic/);
   assert.match(byId.stdout, /Message Body:\s+cli body/);
