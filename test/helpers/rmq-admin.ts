@@ -33,3 +33,8 @@ export async function rmqAdminOk(...args: string[]): Promise<string> {
     throw new Error(`rmq admin ${args.join(' ')} exited ${r.status}:\n${r.stderr}${r.stdout}`);
   return r.stdout;
 }
+
+/** The body files a printed message names (mqadmin's Message Body Path), for a test to remove. */
+export function bodyFilesOf(out: string): string[] {
+  return [...out.matchAll(/^Message Body Path:\s+(.+)$/gm)].map((m) => m[1] ?? '');
+}

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pino } from 'pino';
 import { launchCluster, uniqueName, type TestCluster } from '../../helpers/start-cluster.ts';
-import { rmqAdmin, rmqAdminOk } from '../../helpers/rmq-admin.ts';
+import { bodyFilesOf, rmqAdmin, rmqAdminOk } from '../../helpers/rmq-admin.ts';
 import { sdkClient, started } from '../../helpers/sdk.ts';
 import { RemotingClient } from '../../../src/remoting/transport/remoting-client.ts';
 import { createRequest, createResponse } from '../../../src/remoting/protocol/remoting-command.ts';
@@ -19,12 +19,21 @@ before(async () => {
 });
 after(() => cluster?.stop());
 
+/** Message bodies the printed messages left in the tmp folder, as mqadmin leaves them. */
+const bodyFiles: string[] = [];
+after(() => {
+  for (const f of bodyFiles) rmSync(f, { force: true });
+});
+
 const env = (): TestCluster => {
   if (!cluster) throw new Error('the cluster did not start');
   return cluster;
 };
-const ok = (command: string, ...args: string[]): Promise<string> =>
-  rmqAdminOk(command, '-n', env().namesrvAddr, ...args);
+const ok = async (command: string, ...args: string[]): Promise<string> => {
+  const out = await rmqAdminOk(command, '-n', env().namesrvAddr, ...args);
+  bodyFiles.push(...bodyFilesOf(out));
+  return out;
+};
 const run = (command: string, ...args: string[]) =>
   rmqAdmin(command, '-n', env().namesrvAddr, ...args);
 

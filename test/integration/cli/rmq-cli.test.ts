@@ -8,6 +8,7 @@ import { RequestCode } from '../../../src/remoting/protocol/request-code.ts';
 import { ResponseCode } from '../../../src/remoting/protocol/response-code.ts';
 import { encodeProperties } from '../../../src/common/message/message-properties.ts';
 import { testClient } from '../../helpers/remoting-call.ts';
+import { bodyFilesOf } from '../../helpers/rmq-admin.ts';
 
 const RMQ = new URL('../../../bin/rmq.mjs', import.meta.url).pathname;
 
@@ -121,6 +122,7 @@ test('rmq start prints its endpoints and ready, serves rmq admin, and stops clea
     'UTF-8',
   );
   assert.equal(byId.status, 0, byId.stderr);
+  for (const f of bodyFilesOf(byId.stdout)) t.after(() => rmSync(f, { force: true }));
   assert.match(byId.stdout, /Topic:\s+CliTopic/);
   assert.match(byId.stdout, /Message Body:\s+cli body/);
   assert.match(
