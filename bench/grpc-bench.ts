@@ -214,7 +214,7 @@ async function createTopics(namesrvAddr: string, brokerAddr: string): Promise<vo
 async function allAcked(namesrvAddr: string, group: string, topic: string): Promise<boolean> {
   const admin = new AdminClient({ namesrvAddr });
   try {
-    const progress = await admin.consumerProgress(group, topic);
+    const progress = (await admin.consumeStats(group, topic)).queues;
     return progress.length === QUEUES && progress.every((q) => q.consumerOffset >= q.brokerOffset);
   } finally {
     await admin.shutdown();

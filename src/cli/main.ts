@@ -2,7 +2,8 @@ import { RmqError } from '../common/errors/rmq-error.ts';
 import { parseFlags } from './parse-flags.ts';
 import { cliLogger } from './logger.ts';
 import { startBroker, startNamesrv, startStandalone, type Running } from './commands/servers.ts';
-import { runAdmin, UsageError } from './commands/admin.ts';
+import { runAdmin } from './commands/admin.ts';
+import { UsageError } from './usage-error.ts';
 
 const USAGE = `Usage: rmq <command> [options]
 
@@ -19,7 +20,11 @@ Commands:
 async function main(argv: readonly string[]): Promise<void> {
   const command = argv.find((a) => !a.startsWith('-')) ?? 'help';
   if (command === 'admin') {
-    process.stdout.write(`${await runAdmin(parseFlags(argv), process.env)}\n`);
+    const print = (text: string): void => {
+      process.stdout.write(`${text}\n`);
+    };
+    const out = await runAdmin(argv.slice(argv.indexOf('admin') + 1), process.env, print);
+    if (out !== '') print(out);
     return;
   }
   const args = parseFlags(argv, ['p']);
@@ -68,6 +73,8 @@ async function main(argv: readonly string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   const message = err instanceof RmqError || err instanceof Error ? err.message : String(err);
-  process.stderr.write(`rmq: ${message.split('\n')[0] ?? message}\n`);
+  // A usage mistake prints whole (the command's flags follow it); anything else in one line.
+  const text = err instanceof UsageError ? message : (message.split('\n')[0] ?? message);
+  process.stderr.write(`rmq: ${text}\n`);
   process.exit(err instanceof UsageError ? 2 : 1);
 });

@@ -1,22 +1,5 @@
-/** Short options that take a value (mqadmin / mqbroker style). */
-const SHORT_WITH_VALUE = new Set([
-  'c',
-  'n',
-  't',
-  'g',
-  'b',
-  'i',
-  'k',
-  'w',
-  'r',
-  'p',
-  'o',
-  'a',
-  'q',
-  's',
-  'e',
-  'f',
-]);
+/** Short options that take a value: `-c broker.properties`, `-n host:9876` (mqbroker style). */
+const SHORT_WITH_VALUE = new Set(['c', 'n']);
 
 export interface ParsedArgs {
   positional: string[];

@@ -115,13 +115,14 @@ test('after maxReconsumeTimes the dead-letter queue holds the message with its o
   assert.equal(dead.properties.get('ORIGIN_MESSAGE_ID'), sent.msgId);
   assert.equal(dead.body.toString(), 'always fails');
   assert.deepEqual(dead.keys, ['k-dlq']);
-  // rmq admin resendMessageById puts it back on its original topic, same id and body.
+  // rmq admin queryMsgById -s true puts it back on its original topic, same id and body.
   const admin = new AdminClient({ namesrvAddr: cluster.namesrvAddr });
   t.after(() => admin.shutdown());
-  const resent = await admin.resendMessageById(dead.offsetMsgId);
-  assert.equal(resent.target, topic);
+  const resent = await admin.resendMessage(await admin.viewMessage(dead.offsetMsgId));
+  assert.equal(resent.messageQueue.topic, topic);
+  assert.equal(resent.msgId, sent.msgId);
   const back = await pull.pull(
-    { topic, brokerName: 'broker-a', queueId: resent.queueId },
+    { topic, brokerName: 'broker-a', queueId: resent.messageQueue.queueId },
     '*',
     resent.queueOffset,
     1,

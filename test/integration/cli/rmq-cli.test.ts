@@ -8,6 +8,7 @@ import { RequestCode } from '../../../src/remoting/protocol/request-code.ts';
 import { ResponseCode } from '../../../src/remoting/protocol/response-code.ts';
 import { encodeProperties } from '../../../src/common/message/message-properties.ts';
 import { testClient } from '../../helpers/remoting-call.ts';
+import { bodyFilesOf } from '../../helpers/rmq-admin.ts';
 
 const RMQ = new URL('../../../bin/rmq.mjs', import.meta.url).pathname;
 
@@ -78,7 +79,11 @@ test('rmq start prints its endpoints and ready, serves rmq admin, and stops clea
     '2',
   );
   assert.equal(created.status, 0, created.stderr);
-  assert.match(created.stdout, /create topic CliTopic to .* success/);
+  assert.match(created.stdout, new RegExp(`^create topic to ${broker} success\\.$`, 'm'));
+  assert.match(
+    created.stdout,
+    /^TopicConfig \[topicName=CliTopic, readQueueNums=8, writeQueueNums=2, /m,
+  );
   assert.match(admin('topicList', '-n', ns).stdout, /^CliTopic$/m);
   assert.match(
     admin('clusterList', '-n', ns).stdout,
@@ -105,8 +110,19 @@ test('rmq start prints its endpoints and ready, serves rmq admin, and stops clea
     Buffer.from('cli body'),
   );
   assert.equal(sent.code, ResponseCode.SUCCESS);
-  const byId = admin('queryMsgById', '-n', ns, '-i', sent.extFields?.msgId ?? '');
+  const byId = admin(
+    'queryMsgById',
+    '-n',
+    ns,
+    '-t',
+    'CliTopic',
+    '-i',
+    sent.extFields?.msgId ?? '',
+    '-f',
+    'UTF-8',
+  );
   assert.equal(byId.status, 0, byId.stderr);
+  for (const f of bodyFilesOf(byId.stdout)) t.after(() => rmSync(f, { force: true }));
   assert.match(byId.stdout, /Topic:\s+CliTopic/);
   assert.match(byId.stdout, /Message Body:\s+cli body/);
   assert.match(

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTimestamp, UsageError } from '../../../src/cli/commands/admin.ts';
+import { parseTimestamp } from '../../../src/cli/commands/admin/format.ts';
+import { UsageError } from '../../../src/cli/usage-error.ts';
 
 test('mqadmin timestamps: now, epoch ms, -1 and local yyyy-MM-dd#HH:mm:ss:SSS', () => {
   const before = Date.now();
