@@ -2,7 +2,13 @@ import { EventEmitter } from 'node:events';
 import { networkInterfaces } from 'node:os';
 import { pino, type Logger } from 'pino';
 import { RemotingClient } from '../remoting/transport/remoting-client.ts';
-import { createRequest, type RemotingCommand } from '../remoting/protocol/remoting-command.ts';
+import {
+  createRequest,
+  createResponse,
+  jsonResponse,
+  type RemotingCommand,
+} from '../remoting/protocol/remoting-command.ts';
+import { PRODUCT_VERSION } from '../common/constants/version.ts';
 import { RequestCode } from '../remoting/protocol/request-code.ts';
 import { ResponseCode } from '../remoting/protocol/response-code.ts';
 import type { TopicRouteData } from '../common/protocol-data/route-data.ts';
@@ -60,6 +66,8 @@ export class ClientInstance extends EventEmitter<ClientEvents> {
   private readonly options: ClientOptions;
   private readonly routes = new Map<string, TopicRouteInfo>();
   private readonly members = new Set<ClientMember>();
+  /** When each member registered (PROP_CONSUMER_START_TIMESTAMP of its running info). */
+  private readonly startedAt = new WeakMap<ClientMember, number>();
   private timers: NodeJS.Timeout[] = [];
   private started = false;
   private namesrvIndex = 0;
@@ -104,6 +112,7 @@ export class ClientInstance extends EventEmitter<ClientEvents> {
 
   register(member: ClientMember): void {
     this.members.add(member);
+    if (!this.startedAt.has(member)) this.startedAt.set(member, Date.now());
   }
 
   /**
@@ -252,7 +261,46 @@ export class ClientInstance extends EventEmitter<ClientEvents> {
     return errors;
   }
 
+  /**
+   * GET_CONSUMER_RUNNING_INFO, relayed by a broker for mqadmin consumerStatus: the consumer's
+   * properties and subscriptions as RocketMQ's ConsumerRunningInfo (queue tables left empty).
+   */
+  private runningInfo(req: RemotingCommand): RemotingCommand {
+    const group = req.extFields?.consumerGroup;
+    const member = [...this.members].find((m) => m.kind === 'consumer' && m.group === group);
+    const data = member?.consumerData?.();
+    if (!member || !data)
+      return createResponse(
+        req,
+        ResponseCode.SYSTEM_ERROR,
+        `The Consumer Group <${group ?? ''}> not exist in this consumer`,
+      );
+    return jsonResponse(req, {
+      properties: {
+        PROP_NAMESERVER_ADDR: this.options.namesrvAddr,
+        PROP_CONSUME_TYPE: data.consumeType,
+        PROP_CONSUMER_START_TIMESTAMP: String(this.startedAt.get(member) ?? 0),
+        PROP_CLIENT_VERSION: `rocketmq-ts ${PRODUCT_VERSION}`,
+        messageModel: data.messageModel,
+        consumeFromWhere: data.consumeFromWhere,
+        language: 'NODE_JS',
+      },
+      subscriptionSet: data.subscriptionDataSet,
+      mqTable: new Map(),
+      mqPopTable: new Map(),
+      statusTable: {},
+      userConsumerInfo: {},
+    });
+  }
+
   private onServerRequest(req: RemotingCommand, brokerAddr: string): RemotingCommand | undefined {
+    if (req.code === RequestCode.GET_CONSUMER_RUNNING_INFO) return this.runningInfo(req);
+    if (req.code === RequestCode.CONSUME_MESSAGE_DIRECTLY)
+      return createResponse(
+        req,
+        ResponseCode.SYSTEM_ERROR,
+        'rocketmq-ts consumers do not consume a message directly on request',
+      );
     if (req.code === RequestCode.CHECK_TRANSACTION_STATE) {
       const group = req.body ? decodeRecord(req.body).properties.get('PGROUP') : undefined;
       for (const m of this.members)

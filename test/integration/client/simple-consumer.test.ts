@@ -11,7 +11,7 @@ import {
 } from '../../../src/client/index.ts';
 import { RequestCode } from '../../../src/remoting/protocol/request-code.ts';
 import { ResponseCode } from '../../../src/remoting/protocol/response-code.ts';
-import { testClient } from '../../helpers/remoting-call.ts';
+import { jsonBody, testClient } from '../../helpers/remoting-call.ts';
 import { startCluster, startRestartableBroker, uniqueName } from '../../helpers/start-cluster.ts';
 import { sdkClient, started } from '../../helpers/sdk.ts';
 import { waitUntil } from '../../helpers/wait-for.ts';
@@ -491,4 +491,36 @@ test('a SimpleConsumer is listed in its group as soon as start() returns, with i
   );
   assert.equal(list.consumeType, 'CONSUME_POP');
   assert.equal(list.subscriptionTable[topic]?.subString, 'TagA || TagB');
+});
+
+test("a consumer answers the broker's relayed GET_CONSUMER_RUNNING_INFO (mqadmin consumerStatus) with its subscriptions", async (t) => {
+  const cluster = await startCluster(t);
+  const c = sdkClient(t, cluster);
+  const topic = uniqueName('PopStatus');
+  await cluster.createTopic(topic, 1);
+  const group = uniqueName('GID');
+  const consumer = c.createSimpleConsumer({ consumerGroup: group, awaitDuration: 300 });
+  consumer.subscribe(topic, 'TagA');
+  await started(t, consumer);
+  const { call } = testClient(t);
+  const res = await call(cluster.brokerAddr, RequestCode.GET_CONSUMER_RUNNING_INFO, {
+    consumerGroup: group,
+    clientId: c.clientId,
+    jstackEnable: 'false',
+  });
+  assert.equal(res.code, ResponseCode.SUCCESS, res.remark);
+  const info = jsonBody<{
+    properties: Record<string, string>;
+    subscriptionSet: { topic: string; subString: string }[];
+  }>(res);
+  assert.equal(info.properties.PROP_CONSUME_TYPE, 'CONSUME_POP');
+  assert.deepEqual(
+    info.subscriptionSet.map((s) => [s.topic, s.subString]),
+    [[topic, 'TagA']],
+  );
+  const unknown = await call(cluster.brokerAddr, RequestCode.GET_CONSUMER_RUNNING_INFO, {
+    consumerGroup: 'NoSuchGroup',
+    clientId: c.clientId,
+  });
+  assert.equal(unknown.code, ResponseCode.SYSTEM_ERROR);
 });
