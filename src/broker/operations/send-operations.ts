@@ -25,6 +25,9 @@ import { fail, OperationStatus, type Outcome } from './outcome.ts';
 import { checkDeclaredKind, type DeclaredKind } from './message-kind.ts';
 import { readSendProperties, type SendProperties } from './send-properties.ts';
 
+/** The region every message and send response names (RocketMQ's regionId default). */
+export const BROKER_REGION = 'DefaultRegion';
+
 export interface SendInput {
   producerGroup: string;
   topic: string;
@@ -178,7 +181,7 @@ export class SendOperations {
             input,
             queueId,
             input.flag,
-            this.withCluster(input.propertiesString, props),
+            this.withBrokerProperties(input.propertiesString, props),
             props,
             input.body,
           ),
@@ -213,14 +216,24 @@ export class SendOperations {
   }
 
   /**
-   * Every stored message carries its broker's cluster (CLUSTER), as on RocketMQ: a consumer's
-   * reply to a request goes to <cluster>_REPLY_TOPIC.
+   * Every stored message carries its broker's cluster (CLUSTER), region (MSG_REGION) and trace
+   * switch (TRACE_ON), as on RocketMQ: a consumer's reply to a request goes to
+   * <cluster>_REPLY_TOPIC, and a tracing consumer (the Java client's) records nothing without a
+   * region. A value the client set is kept.
    */
-  private withCluster(properties: string, props: SendProperties): string {
-    if (props.cluster !== undefined) return properties;
+  private withBrokerProperties(properties: string, props: SendProperties): string {
+    let added = '';
+    const add = (name: string, value: string): void => {
+      added += `${name}${NAME_VALUE_SEPARATOR}${value}${PROPERTY_SEPARATOR}`;
+    };
+    if (props.cluster === undefined)
+      add(MessageConst.PROPERTY_CLUSTER, this.d.config.brokerClusterName);
+    if (props.region === undefined) add(MessageConst.PROPERTY_MSG_REGION, BROKER_REGION);
+    if (props.traceOn === undefined) add(MessageConst.PROPERTY_TRACE_SWITCH, 'true');
+    if (added === '') return properties;
     const sep =
       properties === '' || properties.endsWith(PROPERTY_SEPARATOR) ? '' : PROPERTY_SEPARATOR;
-    return `${properties}${sep}${MessageConst.PROPERTY_CLUSTER}${NAME_VALUE_SEPARATOR}${this.d.config.brokerClusterName}${PROPERTY_SEPARATOR}`;
+    return `${properties}${sep}${added}`;
   }
 
   /**

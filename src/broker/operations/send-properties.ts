@@ -15,8 +15,10 @@ export interface SendProperties {
   delayLevel: string | undefined;
   /** The first timer property present: absolute TIMER_DELIVER_MS, else TIMER_DELAY_SEC, else _MS. */
   timer: { name: string; value: string } | undefined;
-  /** CLUSTER, when the client already set it. */
+  /** CLUSTER, MSG_REGION and TRACE_ON, when the client already set them. */
   cluster: string | undefined;
+  region: string | undefined;
+  traceOn: string | undefined;
   /** REPLY_TO_CLIENT: a reply's requester. */
   replyToClient: string | undefined;
 }
@@ -33,6 +35,8 @@ const WANTED = [
   MessageConst.PROPERTY_TIMER_DELAY_MS,
   MessageConst.PROPERTY_CLUSTER,
   MessageConst.PROPERTY_MESSAGE_REPLY_TO_CLIENT,
+  MessageConst.PROPERTY_MSG_REGION,
+  MessageConst.PROPERTY_TRACE_SWITCH,
 ] as const;
 
 /**
@@ -67,6 +71,8 @@ export function readSendProperties(text: string): SendProperties {
     delayMs,
     cluster,
     replyTo,
+    region,
+    traceOn,
   ] = found;
   return {
     tags,
@@ -74,6 +80,8 @@ export function readSendProperties(text: string): SendProperties {
     uniqKey,
     transactionPrepared: prepared === 'true',
     cluster,
+    region,
+    traceOn,
     replyToClient: replyTo,
     delayLevel,
     timer:

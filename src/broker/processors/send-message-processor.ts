@@ -6,6 +6,7 @@ import type { RemotingConnection } from '../../remoting/transport/remoting-conne
 import type { RemotingServer } from '../../remoting/transport/remoting-server.ts';
 import { responseCodeOf } from './response-code-of.ts';
 import type { BrokerOperations } from '../operations/broker-operations.ts';
+import { BROKER_REGION } from '../operations/send-operations.ts';
 
 /** SEND_MESSAGE_V2 shortens the SEND_MESSAGE header names to single letters. */
 const V2_ALIASES: Readonly<Record<string, string>> = {
@@ -73,7 +74,7 @@ export function registerSendMessageProcessor(server: RemotingServer, ops: Broker
         msgId: r.msgId,
         queueId: String(r.queueId),
         queueOffset: String(r.queueOffset),
-        MSG_REGION: 'DefaultRegion',
+        MSG_REGION: BROKER_REGION,
         TRACE_ON: 'true',
       };
       if (r.transactionId) ext.transactionId = r.transactionId;
@@ -104,7 +105,7 @@ export function registerSendMessageProcessor(server: RemotingServer, ops: Broker
         msgId: r.msgId ?? '0',
         queueId: String(r.queueId ?? 0),
         queueOffset: String(r.queueOffset ?? 0),
-        MSG_REGION: 'DefaultRegion',
+        MSG_REGION: BROKER_REGION,
         TRACE_ON: 'true',
       });
     },

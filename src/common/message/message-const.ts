@@ -23,6 +23,10 @@ export const MessageConst = {
   PROPERTY_TIMER_OUT_MS: 'TIMER_OUT_MS',
   /** Set by the broker on every message: its cluster (a reply goes to <cluster>_REPLY_TOPIC). */
   PROPERTY_CLUSTER: 'CLUSTER',
+  /** Set by the broker on every message: its region, which trace records carry. */
+  PROPERTY_MSG_REGION: 'MSG_REGION',
+  /** Set by the broker on every message: whether clients trace it ("false" turns tracing off). */
+  PROPERTY_TRACE_SWITCH: 'TRACE_ON',
   /** Request/reply: the request's id, which its reply carries back. */
   PROPERTY_CORRELATION_ID: 'CORRELATION_ID',
   /** Request/reply: the requesting client's id, where the broker pushes the reply. */

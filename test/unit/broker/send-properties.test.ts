@@ -25,6 +25,8 @@ test('the send path reads tags, keys, id, transaction flag, delay, timer, cluste
   );
   assert.deepEqual(readSendProperties(text), {
     cluster: 'C1',
+    region: undefined,
+    traceOn: undefined,
     replyToClient: 'client-1',
     tags: 'TagA',
     keys: 'k1 k2',
@@ -43,6 +45,8 @@ test('the send path reads tags, keys, id, transaction flag, delay, timer, cluste
 test('the send properties of a message without them are empty, and a repeated name counts once, first', () => {
   assert.deepEqual(readSendProperties(''), {
     cluster: undefined,
+    region: undefined,
+    traceOn: undefined,
     replyToClient: undefined,
     tags: undefined,
     keys: undefined,
