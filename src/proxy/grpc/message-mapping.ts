@@ -79,7 +79,9 @@ const SYSTEM_PROPERTIES = new Set<string>([
   MessageConst.PROPERTY_TIMER_OUT_MS,
   MessageConst.PROPERTY_BORN_HOST,
   'TRANSACTION_CHECK_TIMES',
-  'CLUSTER',
+  MessageConst.PROPERTY_CLUSTER,
+  MessageConst.PROPERTY_MSG_REGION,
+  MessageConst.PROPERTY_TRACE_SWITCH,
 ]);
 
 /** Why a user property key is refused, or undefined. */
