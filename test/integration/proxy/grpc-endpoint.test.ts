@@ -1,7 +1,6 @@
+import { selfSignedCertificate } from '../../helpers/tls-certificate.ts';
 import { test } from 'node:test';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import assert from 'node:assert/strict';
 import {
@@ -153,29 +152,7 @@ test('gRPC namespaces: x-mq-namespace names resources "namespace%name" inside th
 test('gRPC over TLS and plaintext on the same port when a certificate is configured', async (t) => {
   const cluster = await startCluster(t);
   const dir = tempDir(t, 'rmq-grpc-tls-');
-  const certPath = join(dir, 'cert.pem');
-  const keyPath = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout',
-      keyPath,
-      '-out',
-      certPath,
-    ],
-    { stdio: 'ignore' },
-  );
+  const { certPath, keyPath } = selfSignedCertificate(dir);
   const cert = readFileSync(certPath);
   const server = new GrpcServer({
     operations: cluster.broker.operations,
