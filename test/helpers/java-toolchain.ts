@@ -5,7 +5,7 @@
  * nothing skips.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -113,6 +113,8 @@ export function runJava(
     });
     child.on('exit', (code) => {
       clearTimeout(timer);
+      // The client's logs go under the home made for this run: gone with it.
+      if (!options.home) rmSync(home, { recursive: true, force: true });
       const events: Record<string, unknown>[] = [];
       for (const line of output.split('\n')) {
         if (!line.startsWith('{')) continue;
