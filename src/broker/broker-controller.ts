@@ -36,6 +36,8 @@ import { registerAdminBrokerProcessor } from './processors/admin-broker-processo
 import { registerAdminMetadataProcessor } from './processors/admin-metadata-processor.ts';
 import { registerQueueLockProcessor } from './processors/queue-lock-processor.ts';
 import { RebalanceLockManager } from './managers/rebalance-lock-manager.ts';
+import type { BrokerCluster } from './operations/broker-gateway.ts';
+import { RemotingBrokerCluster, storeAddrOf } from './cluster/remoting-broker-cluster.ts';
 
 const CLIENT_SCAN_INTERVAL_MS = 10000;
 
@@ -63,6 +65,8 @@ export class BrokerController {
   readonly timer: TimerMessageService;
   private readonly transactions: TransactionService;
   readonly locks = new RebalanceLockManager();
+  /** The cluster's brokers as the gRPC endpoint reaches them: this one directly, the others over Remoting. */
+  readonly cluster: BrokerCluster;
 
   /** `storeLock`: the store folder's lock when taken before the broker is built (lockStore). */
   constructor(
@@ -125,6 +129,7 @@ export class BrokerController {
       stats: new RuntimeStats(),
       requestModes: new MessageRequestModeManager(root),
       delayOffsets: () => this.schedule.offsetsSnapshot(),
+      recallTimer: (uniqKey, deliverMs) => this.timer.recall(uniqKey, deliverMs),
       hold,
       storeHost: encodeSocketAddress('127.0.0.1', config.listenPort),
       logger: this.logger,
@@ -155,6 +160,13 @@ export class BrokerController {
     }
     this.client = new RemotingClient({ logger: this.logger });
     this.registration = this.nameServerRegistration();
+    this.cluster = new RemotingBrokerCluster({
+      operations: this.operations,
+      namesrvAddr: config.namesrvAddr,
+      storeAddr: () => storeAddrOf(this.internals.storeHost),
+      producers,
+      logger: this.logger.child({ component: 'cluster' }),
+    });
   }
 
   /** Every Remoting request family, each adapted onto the operations. */
@@ -289,6 +301,7 @@ export class BrokerController {
     await this.server.shutdown();
     await this.fastServer?.shutdown();
     await this.client.shutdown();
+    await this.cluster.shutdown();
     this.schedule.shutdown();
     await this.timer.shutdown();
     this.transactions.shutdown();

@@ -8,7 +8,7 @@ export async function startGrpc(
 ): Promise<{ endpoint: string; server: GrpcServer }> {
   const server = new GrpcServer({
     operations: cluster.broker.operations,
-    recall: (id, ms) => cluster.broker.timer.recall(id, ms),
+    cluster: cluster.broker.cluster,
     port: 0,
     host: '127.0.0.1',
     advertisedHost: '127.0.0.1',

@@ -41,4 +41,6 @@ export interface CoreDeps {
   requestModes: MessageRequestModeManager;
   /** Each delay level's progress, level -> queue offset (GET_ALL_DELAY_OFFSET). */
   delayOffsets: () => Record<string, number>;
+  /** Cancels a timer message not yet due (by UNIQ_KEY); false when it is already due. */
+  recallTimer: (uniqKey: string, deliverMs: number) => boolean;
 }

@@ -48,6 +48,8 @@ export const OperationStatus = {
   /** A transaction id or offset that names no open half message. */
   ILLEGAL_TRANSACTION: 'ILLEGAL_TRANSACTION',
   CONSUMER_NOT_ONLINE: 'CONSUMER_NOT_ONLINE',
+  /** The request cannot be carried out as asked: a recall of a timer message already due. */
+  ILLEGAL_OPERATION: 'ILLEGAL_OPERATION',
 } as const;
 export type OperationStatus = (typeof OperationStatus)[keyof typeof OperationStatus];
 

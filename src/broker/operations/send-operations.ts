@@ -24,6 +24,7 @@ import type { CoreDeps } from './core-deps.ts';
 import { fail, OperationStatus, type Outcome } from './outcome.ts';
 import { checkDeclaredKind, type DeclaredKind } from './message-kind.ts';
 import { readSendProperties, type SendProperties } from './send-properties.ts';
+import { parseRecallHandle } from './recall-handle.ts';
 
 /** The region every message and send response names (RocketMQ's regionId default). */
 export const BROKER_REGION = 'DefaultRegion';
@@ -450,5 +451,24 @@ export class SendOperations {
     return r.ok
       ? { status: OperationStatus.SUCCESS, ...(r.remark ? { remark: r.remark } : {}) }
       : fail(OperationStatus.ILLEGAL_TRANSACTION, r.remark ?? 'cannot end the transaction');
+  }
+
+  /**
+   * RECALL_MESSAGE / RecallMessage: cancels a timer message of this broker not yet due, named by
+   * the recall handle its send answered with.
+   */
+  recallMessage(topic: string, handle: string): Outcome & { messageId?: string } {
+    const h = parseRecallHandle(handle);
+    if (!h || h.topic !== topic || h.brokerName !== this.d.config.brokerName)
+      return fail(
+        OperationStatus.ILLEGAL_OPERATION,
+        `recall failed: the recall handle does not name a timer message of ${topic} on ${this.d.config.brokerName}`,
+      );
+    if (!this.d.recallTimer(h.messageId, h.deliverMs))
+      return fail(
+        OperationStatus.ILLEGAL_OPERATION,
+        `recall failed: the message ${h.messageId} was already due and delivered`,
+      );
+    return { status: OperationStatus.SUCCESS, messageId: h.messageId };
   }
 }

@@ -35,6 +35,7 @@ const RESPONSE_CODES: Readonly<Record<OperationStatus, number>> = {
   // RocketMQ's EndTransactionProcessor answers an unknown half message with SYSTEM_ERROR.
   ILLEGAL_TRANSACTION: ResponseCode.SYSTEM_ERROR,
   CONSUMER_NOT_ONLINE: ResponseCode.CONSUMER_NOT_ONLINE,
+  ILLEGAL_OPERATION: ResponseCode.ILLEGAL_OPERATION,
 };
 
 export function responseCodeOf(status: OperationStatus): number {

@@ -36,7 +36,7 @@ function sendHeader(req: RemotingCommand): ExtFields {
   return new ExtFields(req.extFields, short ? V2_ALIASES : undefined);
 }
 
-/** SEND_MESSAGE, SEND_MESSAGE_V2, SEND_BATCH_MESSAGE, SEND_REPLY_MESSAGE(_V2) and CONSUMER_SEND_MSG_BACK. */
+/** SEND_MESSAGE, SEND_MESSAGE_V2, SEND_BATCH_MESSAGE, SEND_REPLY_MESSAGE(_V2), CONSUMER_SEND_MSG_BACK and RECALL_MESSAGE. */
 export function registerSendMessageProcessor(server: RemotingServer, ops: BrokerOperations): void {
   const bornHosts = new WeakMap<RemotingConnection, Buffer>();
   const bornHostOf = (conn: RemotingConnection): Buffer => {
@@ -122,5 +122,17 @@ export function registerSendMessageProcessor(server: RemotingServer, ops: Broker
       maxReconsumeTimes: maxTimes >= 0 ? maxTimes : undefined,
     });
     return createResponse(req, responseCodeOf(r.status), r.remark);
+  });
+
+  // RocketMQ 5.3's RECALL_MESSAGE: a timer message cancelled before it is due, by its handle.
+  server.registerProcessor(RequestCode.RECALL_MESSAGE, (req) => {
+    const h = new ExtFields(req.extFields);
+    const r = ops.send.recallMessage(h.string('topic'), h.string('recallHandle'));
+    return createResponse(
+      req,
+      responseCodeOf(r.status),
+      r.remark,
+      r.messageId ? { msgId: r.messageId } : undefined,
+    );
   });
 }

@@ -94,7 +94,7 @@ async function startGrpcEndpoint(
   if (!config.enableGrpc) return undefined;
   const grpc = new GrpcServer({
     operations: controller.operations,
-    recall: (id, ms) => controller.timer.recall(id, ms),
+    cluster: controller.cluster,
     port: config.grpcServerPort,
     host: config.bindAddress,
     advertisedHost: controller.brokerAddr.slice(0, controller.brokerAddr.lastIndexOf(':')),

@@ -1,4 +1,5 @@
 import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { PoppedRef } from '../../broker/operations/broker-gateway.ts';
 import { decodeRecord } from '../../common/message/message-ext-codec.ts';
 import { Code, OK, status, statusOf, statusOfError, type Status } from './grpc-status.ts';
 import {
@@ -17,7 +18,7 @@ const POP_BATCH_MAX = 32;
 
 /** Consumption: ReceiveMessage (POP), AckMessage, ChangeInvisibleDuration, dead letters, PullMessage. */
 export function consumeRpcs(env: RpcEnv): UntypedServiceImplementation {
-  const { ops, unary, ctxOf, logger } = env;
+  const { unary, ctxOf, logger, gatewayOr } = env;
   return {
     ReceiveMessage: (call: ServerWritableStream<Req, Res>) => {
       const ctx = ctxOf(call);
@@ -36,9 +37,13 @@ export function consumeRpcs(env: RpcEnv): UntypedServiceImplementation {
       const entries: Res[] = [];
       for (const e of (req.entries as { messageId: string; receiptHandle: string }[]) ?? []) {
         const h = parseReceiptHandle(e.receiptHandle);
-        const st = h
-          ? statusOf(await ops.pop.ackMessage(group, topic, h.queueId, h.popTime, [h.offset]))
-          : invalidHandle(e.receiptHandle);
+        const gateway = h ? await gatewayOr(h.brokerName) : invalidHandle(e.receiptHandle);
+        const st =
+          'code' in gateway || !h
+            ? 'code' in gateway
+              ? gateway
+              : invalidHandle(e.receiptHandle)
+            : statusOf(await gateway.ackMessage(poppedRef(group, topic, e.receiptHandle, h)));
         entries.push({ messageId: e.messageId, receiptHandle: e.receiptHandle, status: st });
       }
       const failed = entries.find((e) => (e.status as Status).code !== Code.OK);
@@ -51,15 +56,10 @@ export function consumeRpcs(env: RpcEnv): UntypedServiceImplementation {
       const handle = text(req.receiptHandle);
       const h = parseReceiptHandle(handle);
       if (!h) return { status: invalidHandle(handle) };
+      const gateway = await gatewayOr(h.brokerName);
+      if ('code' in gateway) return { status: gateway };
       const invisible = toMillis(req.invisibleDuration as ProtoTime);
-      const r = await ops.pop.changeInvisibleTime(
-        group,
-        topic,
-        h.queueId,
-        h.popTime,
-        h.offset,
-        invisible,
-      );
+      const r = await gateway.changeInvisibleTime(poppedRef(group, topic, handle, h), invisible);
       if (r.popTime === undefined) return { status: statusOf(r) };
       const fields = handle.split(' ');
       fields[1] = String(r.popTime);
@@ -73,9 +73,16 @@ export function consumeRpcs(env: RpcEnv): UntypedServiceImplementation {
       const handle = text(req.receiptHandle);
       const h = parseReceiptHandle(handle);
       if (!h) return { status: invalidHandle(handle) };
+      const gateway = await gatewayOr(h.brokerName);
+      if ('code' in gateway) return { status: gateway };
+      const ref = poppedRef(group, topic, handle, h);
       return {
         status: statusOf(
-          await ops.pop.forwardToDeadLetterQueue(group, topic, h.queueId, h.popTime, h.offset),
+          await gateway.forwardToDeadLetterQueue({
+            ...ref,
+            commitLogOffset: h.commitLogOffset,
+            msgId: text(req.messageId),
+          }),
         ),
       };
     }),
@@ -95,10 +102,16 @@ export function consumeRpcs(env: RpcEnv): UntypedServiceImplementation {
 /** ReceiveMessage: one pop with long polling, written as status, messages, delivery time. */
 async function receive(env: RpcEnv, call: ServerWritableStream<Req, Res>, ctx: Ctx): Promise<void> {
   const { ops } = env;
-  const brokerName = ops.limits.brokerName;
   const req = call.request;
   const group = wrapNamespace(ctx.namespace, (req.group as V2Resource).name);
-  const queue = req.messageQueue as { topic: V2Resource };
+  const queue = req.messageQueue as { topic: V2Resource; broker?: { name?: string } };
+  const gateway = await env.gatewayOr(queue.broker?.name);
+  if ('code' in gateway) {
+    call.write({ status: gateway });
+    call.end();
+    return;
+  }
+  const brokerName = gateway.brokerName;
   const topic = wrapNamespace(ctx.namespace, queue.topic.name);
   const filter = req.filterExpression as { type?: string; expression?: string } | undefined;
   const invisible = req._invisibleDuration
@@ -111,7 +124,7 @@ async function receive(env: RpcEnv, call: ServerWritableStream<Req, Res>, ctx: C
   const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number(deadline);
   if (Number.isFinite(deadlineMs) && deadlineMs > 0)
     polling = Math.max(0, Math.min(polling, deadlineMs - Date.now() - 1000));
-  const r = await ops.pop.popMessage({
+  const r = await gateway.popMessage({
     group,
     topic,
     queueId: -1,
@@ -140,9 +153,11 @@ async function receive(env: RpcEnv, call: ServerWritableStream<Req, Res>, ctx: C
   call.write({ status: OK });
   for (const m of r.messages) {
     const start = r.startOffsets.get(m.queueId) ?? m.queueOffset;
-    const handle = `${start} ${r.popTime} ${r.invisibleTime} ${r.reviveQid} 0 ${brokerName} ${m.queueId} ${m.queueOffset}`;
+    const record = decodeRecord(m.record);
+    // RocketMQ's extraInfo, and the CommitLog offset after it as the proxy's handles have it.
+    const handle = `${start} ${r.popTime} ${r.invisibleTime} ${r.reviveQid} 0 ${brokerName} ${m.queueId} ${m.queueOffset} ${record.commitLogOffset}`;
     call.write({
-      message: toV2Message(decodeRecord(m.record), {
+      message: toV2Message(record, {
         namespace: ctx.namespace,
         receiptHandle: handle,
         invisibleMs: r.invisibleTime,
@@ -155,11 +170,16 @@ async function receive(env: RpcEnv, call: ServerWritableStream<Req, Res>, ctx: C
 
 /** PullMessage: a read of one queue from an offset, written as status, messages, next offset. */
 async function pull(env: RpcEnv, call: ServerWritableStream<Req, Res>, ctx: Ctx): Promise<void> {
-  const { ops } = env;
   const req = call.request;
-  const q = req.messageQueue as { topic: V2Resource; id: number };
+  const q = req.messageQueue as { topic: V2Resource; id: number; broker?: { name?: string } };
   const filter = req.filterExpression as { type?: string; expression?: string } | undefined;
-  const r = await ops.pull.pullMessage({
+  const gateway = await env.gatewayOr(q.broker?.name);
+  if ('code' in gateway) {
+    call.write({ status: gateway });
+    call.end();
+    return;
+  }
+  const r = await gateway.pullMessage({
     group: wrapNamespace(ctx.namespace, (req.group as V2Resource).name),
     topic: wrapNamespace(ctx.namespace, q.topic.name),
     queueId: q.id,
@@ -197,16 +217,42 @@ function invalidHandle(handle: string): Status {
   );
 }
 
-/** The receipt handle: RocketMQ's extraInfo, "ckOffset popTime invisibleTime reviveQid retry brokerName queueId queueOffset". */
-function parseReceiptHandle(
-  handle: string,
-): { popTime: number; queueId: number; offset: number } | undefined {
+interface ReceiptHandle {
+  popTime: number;
+  brokerName: string;
+  queueId: number;
+  offset: number;
+  /** -1 in handles from before it was added. */
+  commitLogOffset: number;
+}
+
+/**
+ * The receipt handle: RocketMQ's extraInfo, "ckOffset popTime invisibleTime reviveQid retry
+ * brokerName queueId queueOffset", then the message's CommitLog offset (as the proxy's handles).
+ */
+function parseReceiptHandle(handle: string): ReceiptHandle | undefined {
   const f = handle.split(' ');
   if (f.length < 8) return undefined;
   const popTime = Number(f[1]);
   const queueId = Number(f[6]);
   const offset = Number(f[7]);
-  return Number.isSafeInteger(popTime) && Number.isInteger(queueId) && Number.isSafeInteger(offset)
-    ? { popTime, queueId, offset }
+  const commitLogOffset = f[8] === undefined ? -1 : Number(f[8]);
+  return Number.isSafeInteger(popTime) &&
+    Number.isInteger(queueId) &&
+    Number.isSafeInteger(offset) &&
+    Number.isSafeInteger(commitLogOffset)
+    ? { popTime, brokerName: f[5] ?? '', queueId, offset, commitLogOffset }
     : undefined;
+}
+
+/** What an ack names: the pop's extraInfo is the handle's first eight fields. */
+function poppedRef(group: string, topic: string, handle: string, h: ReceiptHandle): PoppedRef {
+  return {
+    group,
+    topic,
+    queueId: h.queueId,
+    queueOffset: h.offset,
+    popTime: h.popTime,
+    extraInfo: handle.split(' ').slice(0, 8).join(' '),
+  };
 }

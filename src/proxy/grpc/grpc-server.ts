@@ -2,6 +2,7 @@ import { createServer, connect, type Server as NetServer, type Socket } from 'no
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { BrokerOperations } from '../../broker/operations/broker-operations.ts';
+import type { BrokerCluster } from '../../broker/operations/broker-gateway.ts';
 import { ignoreFarDeadlines } from './far-deadlines.ts';
 import { messagingServiceDefinition } from './proto-definition.ts';
 import { messagingService } from './messaging-service.ts';
@@ -9,8 +10,8 @@ import type { TelemetrySessions } from './telemetry.ts';
 
 export interface GrpcServerOptions {
   operations: BrokerOperations;
-  /** Cancels a timer message not yet due (RecallMessage). */
-  recall: (messageId: string, deliverMs: number) => boolean;
+  /** The cluster's brokers (BrokerController.cluster): routes and requests span all of them. */
+  cluster: BrokerCluster;
   port: number;
   host: string;
   /** Host clients reach this endpoint at, when a request does not say (announced in routes). */
@@ -50,7 +51,7 @@ export class GrpcServer {
     ignoreFarDeadlines(this.server);
     const { handlers, telemetry } = messagingService({
       operations: options.operations,
-      recall: options.recall,
+      cluster: options.cluster,
       endpoint: () => ({ host: options.advertisedHost, port: this.boundPort }),
       logger: options.logger.child({ component: 'grpc' }),
     });

@@ -82,6 +82,7 @@ const CODES: Readonly<Record<OperationStatus, Code>> = {
   NO_MESSAGE: Code.INVALID_RECEIPT_HANDLE,
   ILLEGAL_TRANSACTION: Code.INVALID_TRANSACTION_ID,
   CONSUMER_NOT_ONLINE: Code.NOT_FOUND,
+  ILLEGAL_OPERATION: Code.BAD_REQUEST,
 };
 
 /** A core outcome as a v2 Status, its remark as the message. */

@@ -1,6 +1,7 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { BrokerOperations } from '../../broker/operations/broker-operations.ts';
+import type { BrokerCluster } from '../../broker/operations/broker-gateway.ts';
 import { clientRpcs } from './client-rpcs.ts';
 import { consumeRpcs } from './consume-rpcs.ts';
 import { offsetRpcs } from './offset-rpcs.ts';
@@ -12,8 +13,8 @@ import { transactionRpcs } from './transaction-rpcs.ts';
 
 export interface MessagingServiceOptions {
   operations: BrokerOperations;
-  /** Cancels a timer message not yet due (RecallMessage); false when it is already due. */
-  recall: (messageId: string, deliverMs: number) => boolean;
+  /** The cluster's brokers: this one's core, the others over Remoting. */
+  cluster: BrokerCluster;
   /** host:port clients reach this endpoint at, when a request does not say. */
   endpoint: () => { host: string; port: number };
   logger: Logger;
@@ -29,12 +30,12 @@ export function messagingService(o: MessagingServiceOptions): {
   handlers: UntypedServiceImplementation;
   telemetry: TelemetrySessions;
 } {
-  const telemetry = new TelemetrySessions(o.operations, o.logger);
+  const telemetry = new TelemetrySessions(o.operations, o.cluster, o.logger);
   const env = createRpcEnv({
     ops: o.operations,
     logger: o.logger,
     telemetry,
-    recall: o.recall,
+    cluster: o.cluster,
     endpoint: o.endpoint,
   });
   const handlers: UntypedServiceImplementation = {

@@ -1,15 +1,18 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { isReadable, isWriteable } from '../../common/constants/perm-name.ts';
 import type { TopicConfig } from '../../common/protocol-data/route-data.ts';
+import type { BrokerQueues } from '../../broker/operations/broker-gateway.ts';
 import { acceptedTypes } from '../../broker/operations/message-kind.ts';
 import { Code, OK, status } from './grpc-status.ts';
 import { unwrapNamespace, wrapNamespace, type V2Resource } from './message-mapping.ts';
 import type { Req, Res, RpcEnv } from './rpc-env.ts';
 
-/** Routes and assignments: QueryRoute and QueryAssignment. */
+/**
+ * Routes and assignments: QueryRoute and QueryAssignment, over every broker of the cluster that
+ * serves the topic, each queue reached through this endpoint (RocketMQ's proxy in cluster mode).
+ */
 export function routeRpcs(env: RpcEnv): UntypedServiceImplementation {
-  const { ops, unary, topicOr } = env;
-  const brokerName = ops.limits.brokerName;
+  const { ops, unary, topicOr, cluster } = env;
 
   const endpointsFor = (req: Req): Res => {
     const given = req.endpoints as { addresses?: { host: string; port: number }[] } | undefined;
@@ -23,6 +26,7 @@ export function routeRpcs(env: RpcEnv): UntypedServiceImplementation {
   const queueOf = (
     tc: TopicConfig,
     ns: string,
+    brokerName: string,
     id: number,
     endpoints: Res,
     permission = 'READ_WRITE',
@@ -34,28 +38,35 @@ export function routeRpcs(env: RpcEnv): UntypedServiceImplementation {
     acceptMessageTypes: acceptedTypes(tc),
   });
 
+  const permissionOf = (b: BrokerQueues, id: number): string => {
+    const r = id < b.readQueueNums && isReadable(b.perm);
+    const w = id < b.writeQueueNums && isWriteable(b.perm);
+    return r && w ? 'READ_WRITE' : r ? 'READ' : w ? 'WRITE' : 'NONE';
+  };
+
   return {
-    QueryRoute: unary((req, ctx) => {
+    QueryRoute: unary(async (req, ctx) => {
       const topic = wrapNamespace(ctx.namespace, (req.topic as V2Resource).name);
-      const tc = topicOr(topic);
+      const tc = await topicOr(topic);
       if ('code' in tc) return { status: tc, messageQueues: [] };
       const endpoints = endpointsFor(req);
       const queues: Res[] = [];
-      const n = Math.max(tc.readQueueNums, tc.writeQueueNums);
-      for (let id = 0; id < n; id++) {
-        const r = id < tc.readQueueNums && isReadable(tc.perm);
-        const w = id < tc.writeQueueNums && isWriteable(tc.perm);
-        const permission = r && w ? 'READ_WRITE' : r ? 'READ' : w ? 'WRITE' : 'NONE';
-        queues.push(queueOf(tc, ctx.namespace, id, endpoints, permission));
+      for (const b of await cluster.route(topic)) {
+        const n = Math.max(b.readQueueNums, b.writeQueueNums);
+        for (let id = 0; id < n; id++)
+          queues.push(queueOf(tc, ctx.namespace, b.brokerName, id, endpoints, permissionOf(b, id)));
       }
       return { status: OK, messageQueues: queues };
     }),
 
-    QueryAssignment: unary((req, ctx) => {
+    QueryAssignment: unary(async (req, ctx) => {
       const topic = wrapNamespace(ctx.namespace, (req.topic as V2Resource).name);
-      const tc = topicOr(topic);
+      const tc = await topicOr(topic);
       if ('code' in tc) return { status: tc, assignments: [] };
-      if (!isReadable(tc.perm) || tc.readQueueNums === 0)
+      const readable = (await cluster.route(topic)).filter(
+        (b) => isReadable(b.perm) && b.readQueueNums > 0,
+      );
+      if (readable.length === 0)
         return {
           status: status(Code.FORBIDDEN, `no readable queue in topic ${topic}`),
           assignments: [],
@@ -63,13 +74,13 @@ export function routeRpcs(env: RpcEnv): UntypedServiceImplementation {
       const group = wrapNamespace(ctx.namespace, (req.group as V2Resource).name);
       const endpoints = endpointsFor(req);
       const fifo = ops.pop.isOrderly(group);
-      const ids = fifo ? Array.from({ length: tc.readQueueNums }, (_v, i) => i) : [-1];
-      return {
-        status: OK,
-        assignments: ids.map((id) => ({ messageQueue: queueOf(tc, ctx.namespace, id, endpoints) })),
-      };
+      // FIFO: every queue (one message group in flight per queue); else one per broker, any queue.
+      const assignments = readable.flatMap((b) =>
+        (fifo ? Array.from({ length: b.readQueueNums }, (_v, i) => i) : [-1]).map((id) => ({
+          messageQueue: queueOf(tc, ctx.namespace, b.brokerName, id, endpoints),
+        })),
+      );
+      return { status: OK, assignments };
     }),
   };
 }
-
-/** Accepted message types of a topic, from its message.type attribute (none = NORMAL). */

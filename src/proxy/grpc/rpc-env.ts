@@ -1,6 +1,7 @@
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { BrokerOperations } from '../../broker/operations/broker-operations.ts';
+import type { BrokerCluster, BrokerGateway } from '../../broker/operations/broker-gateway.ts';
 import type { TopicConfig } from '../../common/protocol-data/route-data.ts';
 import { Code, status, statusOf, statusOfError, type Status } from './grpc-status.ts';
 import type { TelemetrySessions } from './telemetry.ts';
@@ -25,19 +26,21 @@ export interface RpcEnv {
   ops: BrokerOperations;
   logger: Logger;
   telemetry: TelemetrySessions;
-  /** Cancels a timer message not yet due (RecallMessage); false when it is already due. */
-  recall: (messageId: string, deliverMs: number) => boolean;
+  /** Every broker of the cluster: routes span them all, and requests go to the queue's broker. */
+  cluster: BrokerCluster;
   /** host:port clients reach this endpoint at, when a request does not say. */
   endpoint: () => { host: string; port: number };
   ctxOf: (call: Call) => Ctx;
   /** A unary handler that answers every failure inside the response's Status. */
   unary: (fn: (req: Req, ctx: Ctx) => Promise<Res> | Res) => UnaryHandler;
-  /** The topic, or ILLEGAL_TOPIC / TOPIC_NOT_FOUND naming it. */
-  topicOr: (name: string) => TopicConfig | Status;
+  /** The topic (from whichever broker has it), or ILLEGAL_TOPIC / TOPIC_NOT_FOUND naming it. */
+  topicOr: (name: string) => Promise<TopicConfig | Status>;
+  /** The broker a queue or a receipt handle names; NOT_FOUND when no name server knows it. */
+  gatewayOr: (brokerName: string | undefined) => Promise<BrokerGateway | Status>;
 }
 
 export function createRpcEnv(
-  base: Pick<RpcEnv, 'ops' | 'logger' | 'telemetry' | 'recall' | 'endpoint'>,
+  base: Pick<RpcEnv, 'ops' | 'logger' | 'telemetry' | 'cluster' | 'endpoint'>,
 ): RpcEnv {
   const { logger } = base;
   const ctxOf = (call: Call): Ctx => {
@@ -76,11 +79,18 @@ export function createRpcEnv(
           },
         );
     };
-  const topicOr = (name: string): TopicConfig | Status => {
-    const tc = base.ops.admin.topicFor(name);
+  const topicOr = async (name: string): Promise<TopicConfig | Status> => {
+    const tc = await base.cluster.topicFor(name);
     return 'topicName' in tc ? tc : statusOf(tc);
   };
-  return { ...base, ctxOf, unary, topicOr };
+  const gatewayOr = async (brokerName: string | undefined): Promise<BrokerGateway | Status> => {
+    if (!brokerName) return base.cluster.local;
+    return (
+      (await base.cluster.gateway(brokerName)) ??
+      status(Code.NOT_FOUND, `no name server knows a master of broker ${brokerName}`)
+    );
+  };
+  return { ...base, ctxOf, unary, topicOr, gatewayOr };
 }
 
 export function clientIdRequired(): Status {

@@ -4,7 +4,14 @@ import { MessageConst } from '../../common/message/message-const.ts';
 import { encodeProperties } from '../../common/message/message-properties.ts';
 import { encodeSocketAddress } from '../../common/message/socket-address.ts';
 import { MessageSysFlag } from '../../common/constants/message-sys-flag.ts';
-import type { DeclaredKind, MessageType } from '../../broker/operations/message-kind.ts';
+import {
+  checkDeclaredKind,
+  type DeclaredKind,
+  type MessageType,
+} from '../../broker/operations/message-kind.ts';
+import { encodeRecallHandle, parseRecallHandle } from '../../broker/operations/recall-handle.ts';
+import { isWriteable } from '../../common/constants/perm-name.ts';
+import { javaStringHash } from '../../common/message/java-hash.ts';
 import { succeeded } from '../../broker/operations/outcome.ts';
 import { Code, OK, status, statusOf, type Status } from './grpc-status.ts';
 import {
@@ -16,11 +23,15 @@ import {
 } from './message-mapping.ts';
 import { text, type Ctx, type Res, type RpcEnv } from './rpc-env.ts';
 
-/** Publishing: SendMessage (normal, FIFO, delay, transaction) and RecallMessage of a timer message. */
+/**
+ * Publishing: SendMessage (normal, FIFO, delay, transaction) and RecallMessage of a timer message.
+ * The endpoint picks the queue among every broker's writable queues of the topic, as RocketMQ's
+ * proxy: a FIFO message by its message group's hash, others at random, and sends through that
+ * queue's broker.
+ */
 export function sendRpcs(env: RpcEnv): UntypedServiceImplementation {
-  const { ops, unary, telemetry, topicOr } = env;
+  const { ops, unary, telemetry, topicOr, cluster, gatewayOr } = env;
   const { limits } = ops;
-  const brokerName = limits.brokerName;
   return {
     SendMessage: unary(async (req, ctx) => {
       const messages = (req.messages as V2Message[] | undefined) ?? [];
@@ -32,28 +43,44 @@ export function sendRpcs(env: RpcEnv): UntypedServiceImplementation {
       return { status: failed ? failed.status : OK, entries };
     }),
 
-    RecallMessage: unary((req, ctx) => {
-      const handle = parseRecallHandle(text(req.recallHandle));
+    RecallMessage: unary(async (req, ctx) => {
+      const handle = text(req.recallHandle);
       const topic = wrapNamespace(ctx.namespace, (req.topic as V2Resource).name);
-      if (!handle || handle.topic !== topic || handle.brokerName !== brokerName)
+      const parsed = parseRecallHandle(handle);
+      if (!parsed || parsed.topic !== topic)
         return {
           status: status(
             Code.BAD_REQUEST,
-            `the recall handle does not name a timer message of ${topic} on ${brokerName}`,
+            `the recall handle does not name a timer message of ${topic}`,
           ),
         };
-      if (!env.recall(handle.messageId, handle.deliverMs))
-        return {
-          status: status(
-            Code.NOT_FOUND,
-            `the message ${handle.messageId} was already due and delivered`,
-          ),
-        };
-      return { status: OK, messageId: handle.messageId };
+      const gateway = await gatewayOr(parsed.brokerName);
+      if ('code' in gateway) return { status: gateway };
+      const r = await gateway.recallMessage(topic, handle);
+      return succeeded(r)
+        ? { status: OK, messageId: r.messageId ?? parsed.messageId }
+        : { status: statusOf(r) };
     }),
   };
 
-  /** One message of a SendMessage: its v2 fields translated, then sent through the core. */
+  /** The broker and queue a message goes to: undefined when no broker takes writes for the topic. */
+  async function target(
+    topic: string,
+    group: string | undefined,
+  ): Promise<{ brokerName: string; queueId: number } | undefined> {
+    const writable: { brokerName: string; queueId: number }[] = [];
+    for (const b of await cluster.route(topic))
+      if (isWriteable(b.perm))
+        for (let id = 0; id < b.writeQueueNums; id++)
+          writable.push({ brokerName: b.brokerName, queueId: id });
+    if (writable.length === 0) return undefined;
+    const i = group
+      ? Math.abs(javaStringHash(group)) % writable.length
+      : Math.floor(Math.random() * writable.length);
+    return writable[i];
+  }
+
+  /** One message of a SendMessage: its v2 fields translated, then sent through its broker's core. */
   async function sendOne(m: V2Message, ctx: Ctx): Promise<Res> {
     const sp = m.systemProperties;
     const messageId = sp.messageId ?? '';
@@ -61,7 +88,7 @@ export function sendRpcs(env: RpcEnv): UntypedServiceImplementation {
     if (!messageId.trim()) return fail(status(Code.ILLEGAL_MESSAGE_ID, 'the message id is blank'));
     const topic = wrapNamespace(ctx.namespace, m.topic.name);
     // A route first: a gRPC send never auto-creates its topic, as RocketMQ's proxy.
-    const tc = topicOr(topic);
+    const tc = await topicOr(topic);
     if ('code' in tc) return fail(tc);
     const props = userProperties(m);
     if (!(props instanceof Map)) return fail(props);
@@ -70,11 +97,24 @@ export function sendRpcs(env: RpcEnv): UntypedServiceImplementation {
     const kind = declaredKind(m, props);
     addSystemProperties(props, m, kind, topic, ctx);
     telemetry.notePublisher(ctx.clientId, topic);
-    const r = await ops.send.sendMessage({
+    // The local core checks the declared kind itself; another broker is sent what it would check.
+    const refused = checkDeclaredKind(kind, tc, limits.timerMaxDelaySec);
+    if (refused) return fail(statusOf(refused));
+    const to = await target(topic, kind.group);
+    if (!to)
+      return fail(
+        status(
+          Code.FORBIDDEN,
+          `no broker takes messages for topic ${topic} now (no writable queue)`,
+        ),
+      );
+    const gateway = await gatewayOr(to.brokerName);
+    if ('code' in gateway) return fail(gateway);
+    const r = await gateway.sendMessage({
       producerGroup: topic,
       topic,
       defaultTopicQueueNums: tc.writeQueueNums,
-      queueId: -1,
+      queueId: to.queueId,
       sysFlag: kind.type === 'TRANSACTION' ? MessageSysFlag.TRANSACTION_PREPARED_TYPE : 0,
       bornTimestamp: toMillis(sp.bornTimestamp) || Date.now(),
       flag: 0,
@@ -94,7 +134,12 @@ export function sendRpcs(env: RpcEnv): UntypedServiceImplementation {
       offset: r.queueOffset ?? 0,
     };
     if (kind.type === 'DELAY')
-      entry.recallHandle = recallHandle(topic, brokerName, kind.deliverMs, messageId);
+      entry.recallHandle = encodeRecallHandle({
+        topic,
+        brokerName: gateway.brokerName,
+        deliverMs: kind.deliverMs,
+        messageId,
+      });
     return entry;
   }
 }
@@ -166,23 +211,4 @@ function addSystemProperties(
     // gRPC has no producer group: the topic stands for it, as in the RocketMQ proxy.
     props.set(MessageConst.PROPERTY_PRODUCER_GROUP, topic);
   }
-}
-
-function recallHandle(
-  topic: string,
-  brokerName: string,
-  deliverMs: number,
-  messageId: string,
-): string {
-  return Buffer.from(`v1 ${topic} ${brokerName} ${deliverMs} ${messageId}`).toString('base64url');
-}
-
-function parseRecallHandle(
-  handle: string,
-): { topic: string; brokerName: string; deliverMs: number; messageId: string } | undefined {
-  const f = Buffer.from(handle, 'base64url').toString('utf8').split(' ');
-  if (f.length !== 5 || f[0] !== 'v1') return undefined;
-  const deliverMs = Number(f[3]);
-  if (!Number.isSafeInteger(deliverMs)) return undefined;
-  return { topic: f[1] ?? '', brokerName: f[2] ?? '', deliverMs, messageId: f[4] ?? '' };
 }

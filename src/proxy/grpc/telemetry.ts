@@ -1,6 +1,7 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { BrokerOperations } from '../../broker/operations/broker-operations.ts';
+import type { BrokerCluster } from '../../broker/operations/broker-gateway.ts';
 import type { HeartbeatData } from '../../common/protocol-data/heartbeat-data.ts';
 import { OK as OK_OUTCOME, type Outcome } from '../../broker/operations/outcome.ts';
 import { GrpcClientConnection } from './grpc-client-connection.ts';
@@ -61,11 +62,13 @@ const RESEND_SETTINGS_MS = 1000;
  */
 export class TelemetrySessions {
   private readonly ops: BrokerOperations;
+  private readonly cluster: BrokerCluster;
   private readonly logger: Logger;
   private readonly sessions = new Map<string, Session>();
 
-  constructor(ops: BrokerOperations, logger: Logger) {
+  constructor(ops: BrokerOperations, cluster: BrokerCluster, logger: Logger) {
     this.ops = ops;
+    this.cluster = cluster;
     this.logger = logger;
   }
 
@@ -189,6 +192,12 @@ export class TelemetrySessions {
       ];
     }
     const language = session.settings.userAgent?.language ?? 'UNKNOWN';
+    // The other brokers of the topics learn of the client too (their checks come back this way).
+    const topics =
+      session.clientType === 'PRODUCER'
+        ? [...session.topics]
+        : (data.consumerDataSet?.[0]?.subscriptionDataSet ?? []).map((sub) => sub.topic);
+    this.cluster.relayHeartbeat(data, topics);
     return this.ops.clients.heartbeat(data, session.connection, language, 0);
   }
 
@@ -213,6 +222,7 @@ export class TelemetrySessions {
     this.sessions.delete(clientId);
     for (const topic of session.topics) this.ops.clients.unregister(clientId, topic);
     if (session.group) this.ops.clients.unregister(clientId, undefined, session.group);
+    this.cluster.relayUnregister(clientId, [...session.topics], session.group);
     session.connection.markClosed();
   }
 

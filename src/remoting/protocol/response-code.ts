@@ -37,5 +37,7 @@ export const ResponseCode = {
   NO_MESSAGE: 208,
   POLLING_FULL: 209,
   POLLING_TIMEOUT: 210,
+  /** The request cannot be carried out as asked (a recall of a message already due). */
+  ILLEGAL_OPERATION: 604,
 } as const;
 export type ResponseCode = (typeof ResponseCode)[keyof typeof ResponseCode];

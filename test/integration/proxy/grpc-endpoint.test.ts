@@ -156,7 +156,7 @@ test('gRPC over TLS and plaintext on the same port when a certificate is configu
   const cert = readFileSync(certPath);
   const server = new GrpcServer({
     operations: cluster.broker.operations,
-    recall: () => false,
+    cluster: cluster.broker.cluster,
     port: 0,
     host: '127.0.0.1',
     advertisedHost: '127.0.0.1',
