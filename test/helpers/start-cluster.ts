@@ -56,23 +56,7 @@ export async function launchCluster(
   );
   await namesrv.start();
   const namesrvAddr = `127.0.0.1:${namesrv.port}`;
-  const { broker: brokerConfig, store } = resolveBrokerConfigs([
-    {
-      storePathRootDir: root,
-      brokerName: 'broker-a',
-      listenPort: 0,
-      bindAddress: '127.0.0.1',
-      brokerIP1: '127.0.0.1',
-      namesrvAddr,
-      mappedFileSizeCommitLog: 1024 * 1024,
-      mappedFileSizeConsumeQueue: 30000 * 20,
-      maxHashSlotNum: 10000,
-      maxIndexNum: 40000,
-      // Fast delay levels (retries use level 3 + reconsume times) keep retry tests short.
-      messageDelayLevel: Array.from({ length: 18 }, (_v, i) => `${(i + 1) * 50}ms`).join(' '),
-    },
-    brokerOverrides,
-  ]);
+  const { broker: brokerConfig, store } = testBrokerConfigs(root, namesrvAddr, brokerOverrides);
   const broker = new BrokerController(brokerConfig, store, logger);
   await broker.start();
   const admin = new RemotingClient({ logger });
@@ -116,6 +100,55 @@ export async function launchCluster(
       );
     },
   };
+}
+
+/** The configs of a test broker: small segments, fast delay levels, port 0 on 127.0.0.1. */
+function testBrokerConfigs(
+  root: string,
+  namesrvAddr: string,
+  overrides: Record<string, unknown>,
+): ReturnType<typeof resolveBrokerConfigs> {
+  return resolveBrokerConfigs([
+    {
+      storePathRootDir: root,
+      brokerName: 'broker-a',
+      listenPort: 0,
+      bindAddress: '127.0.0.1',
+      brokerIP1: '127.0.0.1',
+      namesrvAddr,
+      mappedFileSizeCommitLog: 1024 * 1024,
+      mappedFileSizeConsumeQueue: 30000 * 20,
+      maxHashSlotNum: 10000,
+      maxIndexNum: 40000,
+      // Fast delay levels (retries use level 3 + reconsume times) keep retry tests short.
+      messageDelayLevel: Array.from({ length: 18 }, (_v, i) => `${(i + 1) * 50}ms`).join(' '),
+    },
+    overrides,
+  ]);
+}
+
+/**
+ * One more broker group's master in a test cluster (its own store in a folder under the
+ * cluster's), registered with the same name server and stopped with the cluster.
+ */
+export async function startAnotherBroker(
+  cluster: TestCluster,
+  brokerName: string,
+  overrides: Record<string, unknown> = {},
+): Promise<BrokerController> {
+  const root = join(cluster.root, brokerName);
+  const { broker: config, store } = testBrokerConfigs(root, cluster.namesrvAddr, {
+    ...overrides,
+    brokerName,
+  });
+  const broker = new BrokerController(
+    config,
+    store,
+    pino({ level: process.env.RMQ_TEST_LOG ?? 'silent' }),
+  );
+  await broker.start();
+  cluster.onStop(() => broker.shutdown());
+  return broker;
 }
 
 /** A name server and one broker whose store outlives restarts, for recovery tests. */

@@ -26,12 +26,14 @@ import { text, type Ctx, type Res, type RpcEnv } from './rpc-env.ts';
 /**
  * Publishing: SendMessage (normal, FIFO, delay, transaction) and RecallMessage of a timer message.
  * The endpoint picks the queue among every broker's writable queues of the topic, as RocketMQ's
- * proxy: a FIFO message by its message group's hash, others at random, and sends through that
+ * proxy: a FIFO message by its message group's hash, others in turn, and sends through that
  * queue's broker.
  */
 export function sendRpcs(env: RpcEnv): UntypedServiceImplementation {
   const { ops, unary, telemetry, topicOr, cluster, gatewayOr } = env;
   const { limits } = ops;
+  /** Per topic, the next queue in turn (RocketMQ's proxy goes round its write queues). */
+  const turns = new Map<string, number>();
   return {
     SendMessage: unary(async (req, ctx) => {
       const messages = (req.messages as V2Message[] | undefined) ?? [];
@@ -74,9 +76,12 @@ export function sendRpcs(env: RpcEnv): UntypedServiceImplementation {
         for (let id = 0; id < b.writeQueueNums; id++)
           writable.push({ brokerName: b.brokerName, queueId: id });
     if (writable.length === 0) return undefined;
-    const i = group
-      ? Math.abs(javaStringHash(group)) % writable.length
-      : Math.floor(Math.random() * writable.length);
+    let i: number;
+    if (group) i = Math.abs(javaStringHash(group)) % writable.length;
+    else {
+      i = (turns.get(topic) ?? 0) % writable.length;
+      turns.set(topic, i + 1);
+    }
     return writable[i];
   }
 
