@@ -130,6 +130,7 @@ export class BrokerController {
       requestModes: new MessageRequestModeManager(root),
       delayOffsets: () => this.schedule.offsetsSnapshot(),
       recallTimer: (uniqKey, deliverMs) => this.timer.recall(uniqKey, deliverMs),
+      clusterQueues: (topic) => this.cluster.route(topic),
       hold,
       storeHost: encodeSocketAddress('127.0.0.1', config.listenPort),
       logger: this.logger,

@@ -9,18 +9,20 @@ import type {
   TopicConfig,
   TopicRouteData,
 } from '../../common/protocol-data/route-data.ts';
-import { createRequest, type RemotingCommand } from '../../remoting/protocol/remoting-command.ts';
+import {
+  createRequest,
+  createResponse,
+  isOneway,
+  type RemotingCommand,
+} from '../../remoting/protocol/remoting-command.ts';
 import { RequestCode } from '../../remoting/protocol/request-code.ts';
 import { ResponseCode } from '../../remoting/protocol/response-code.ts';
 import { RemotingClient } from '../../remoting/transport/remoting-client.ts';
 import type { ProducerManager } from '../managers/producer-manager.ts';
 import type { BrokerOperations } from '../operations/broker-operations.ts';
-import {
-  localGateway,
-  type BrokerCluster,
-  type BrokerGateway,
-  type BrokerQueues,
-} from '../operations/broker-gateway.ts';
+import type { BrokerCluster, BrokerGateway } from '../operations/broker-gateway.ts';
+import type { BrokerQueues } from '../operations/broker-queues.ts';
+import { localGateway } from '../operations/local-gateway.ts';
 import { OperationStatus, type Outcome } from '../operations/outcome.ts';
 import { RemoteBrokerGateway } from './remote-broker-gateway.ts';
 
@@ -250,7 +252,15 @@ export class RemotingBrokerCluster implements BrokerCluster {
    * handed to a producer of the half message's group connected here (its Telemetry stream).
    */
   private onBrokerRequest(req: RemotingCommand): RemotingCommand | undefined {
-    if (req.code !== RequestCode.CHECK_TRANSACTION_STATE || !req.body) return undefined;
+    if (req.code !== RequestCode.CHECK_TRANSACTION_STATE || !req.body)
+      // Membership notices need nothing (v2 clients ask for assignments); a question is refused.
+      return isOneway(req)
+        ? undefined
+        : createResponse(
+            req,
+            ResponseCode.REQUEST_CODE_NOT_SUPPORTED,
+            `request code ${req.code} is not relayed to gRPC clients by ${this.brokerName}'s endpoint`,
+          );
     const h = req.extFields ?? {};
     const half = decodeRecord(req.body);
     const group = half.properties.get(MessageConst.PROPERTY_PRODUCER_GROUP) ?? '';

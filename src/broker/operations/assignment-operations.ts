@@ -3,14 +3,21 @@ import type {
   MessageRequestMode,
   MessageRequestModeEntry,
 } from '../managers/message-request-mode-manager.ts';
+import { isReadable } from '../../common/constants/perm-name.ts';
 import type { CoreDeps } from './core-deps.ts';
 
 export type { MessageRequestModeEntry } from '../managers/message-request-mode-manager.ts';
 import { fail, OperationStatus, type Outcome } from './outcome.ts';
 
 export interface QueueAssignment {
+  brokerName: string;
   queueId: number;
   mode: MessageRequestMode;
+}
+
+interface BrokerQueue {
+  brokerName: string;
+  queueId: number;
 }
 
 /** The one allocation strategy served (RocketMQ's default, AllocateMessageQueueAveragely). */
@@ -37,19 +44,24 @@ export class AssignmentOperations {
   }
 
   /**
-   * QUERY_ASSIGNMENT: this broker's queues of the topic for one client of the group. BROADCASTING
+   * QUERY_ASSIGNMENT: the topic's readable queues on every broker of the cluster (the name
+   * servers' route, as RocketMQ's broker reads it) for one client of the group. BROADCASTING
    * gets them all; CLUSTERING splits them averagely over the group's clients (sorted, as the
    * client's own strategy does), or shares them among POP clients by popShareQueueNum.
    */
-  queryAssignment(input: {
+  async queryAssignment(input: {
     topic: string;
     group: string;
     clientId: string;
     messageModel: string;
     strategyName: string;
-  }): Outcome & { assignments?: QueueAssignment[] } {
-    const tc = this.d.topics.get(input.topic);
-    if (!tc)
+  }): Promise<Outcome & { assignments?: QueueAssignment[] }> {
+    const all: BrokerQueue[] = [];
+    for (const b of await this.d.clusterQueues(input.topic))
+      if (isReadable(b.perm))
+        for (let queueId = 0; queueId < b.readQueueNums; queueId++)
+          all.push({ brokerName: b.brokerName, queueId });
+    if (all.length === 0 && !this.d.topics.get(input.topic))
       return fail(
         OperationStatus.TOPIC_NOT_EXIST,
         `QueryLoad: no assignment for group[${input.group}], the topic[${input.topic}] does not exist.`,
@@ -58,10 +70,9 @@ export class AssignmentOperations {
     const mode: MessageRequestMode =
       input.topic === retryTopic(input.group) ? 'PULL' : (entry?.mode ?? this.defaultMode());
     const share = entry?.popShareQueueNum ?? this.d.config.defaultPopShareQueueNum;
-    const all = Array.from({ length: tc.readQueueNums }, (_v, i) => i);
-    const pick = (ids: number[]) => ({
+    const pick = (queues: BrokerQueue[]) => ({
       status: OperationStatus.SUCCESS,
-      assignments: ids.map((queueId) => ({ queueId, mode })),
+      assignments: queues.map((q) => ({ ...q, mode })),
     });
     if (input.messageModel === 'BROADCASTING') return pick(all);
     if (input.strategyName !== AVERAGELY && input.strategyName !== '')
@@ -78,10 +89,10 @@ export class AssignmentOperations {
     if (mode === 'POP') {
       // Every client POPs its own share and the next popShareQueueNum clients' shares.
       if (share < 0 || share >= clients.length - 1) return pick(all);
-      const mine = new Set<number>();
+      const mine = new Set<BrokerQueue>();
       for (let k = 0; k <= share; k++)
         for (const q of averagely(all, clients.length, (index + k) % clients.length)) mine.add(q);
-      return pick([...mine].sort((a, b) => a - b));
+      return pick(all.filter((q) => mine.has(q)));
     }
     return pick(averagely(all, clients.length, index));
   }
@@ -92,7 +103,7 @@ export class AssignmentOperations {
 }
 
 /** RocketMQ's AllocateMessageQueueAveragely: contiguous blocks, the first ones one longer. */
-export function averagely(queues: readonly number[], clients: number, index: number): number[] {
+export function averagely<T>(queues: readonly T[], clients: number, index: number): T[] {
   const n = queues.length;
   if (index < 0 || clients <= 0) return [];
   const mod = n % clients;
@@ -104,7 +115,7 @@ export function averagely(queues: readonly number[], clients: number, index: num
         : Math.floor(n / clients);
   const start = mod > 0 && index < mod ? index * size : index * size + mod;
   const range = Math.min(size, n - start);
-  const out: number[] = [];
-  for (let i = 0; i < range; i++) out.push(queues[(start + i) % n] as number);
+  const out: T[] = [];
+  for (let i = 0; i < range; i++) out.push(queues[(start + i) % n] as T);
   return out;
 }

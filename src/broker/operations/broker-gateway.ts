@@ -1,6 +1,6 @@
 import type { HeartbeatData } from '../../common/protocol-data/heartbeat-data.ts';
 import type { TopicConfig } from '../../common/protocol-data/route-data.ts';
-import type { BrokerOperations } from './broker-operations.ts';
+import type { BrokerQueues } from './broker-queues.ts';
 import type { Outcome } from './outcome.ts';
 import type { PopInput, PopOutcome } from './pop-operations.ts';
 import type { PullInput, PullOutcome } from './pull-operations.ts';
@@ -68,14 +68,6 @@ export interface BrokerGateway {
   topicConfig(topic: string): Promise<TopicConfig | undefined>;
 }
 
-/** A topic's queues on one broker of the cluster. */
-export interface BrokerQueues {
-  brokerName: string;
-  readQueueNums: number;
-  writeQueueNums: number;
-  perm: number;
-}
-
 /**
  * The brokers of this broker's cluster, for the gRPC endpoint in cluster mode: every broker's
  * queues of a topic (this broker's from its own table, the others' from the name servers) and a
@@ -107,42 +99,4 @@ export interface BrokerCluster {
     consumerGroup?: string,
   ): void;
   shutdown(): Promise<void>;
-}
-
-/** This process's broker as a gateway: the core's operations, called directly. */
-export function localGateway(ops: BrokerOperations): BrokerGateway {
-  return {
-    brokerName: ops.limits.brokerName,
-    sendMessage: (input) => ops.send.sendMessage(input),
-    popMessage: (input) => ops.pop.popMessage(input),
-    ackMessage: (r) => ops.pop.ackMessage(r.group, r.topic, r.queueId, r.popTime, [r.queueOffset]),
-    changeInvisibleTime: (r, invisibleTime) =>
-      ops.pop.changeInvisibleTime(
-        r.group,
-        r.topic,
-        r.queueId,
-        r.popTime,
-        r.queueOffset,
-        invisibleTime,
-      ),
-    forwardToDeadLetterQueue: (r) =>
-      ops.pop.forwardToDeadLetterQueue(r.group, r.topic, r.queueId, r.popTime, r.queueOffset),
-    endTransaction: (e) =>
-      ops.send.endTransaction(e.commitLogOffset, e.tranStateTableOffset, e.commitOrRollback),
-    recallMessage: (topic, handle) => Promise.resolve(ops.send.recallMessage(topic, handle)),
-    pullMessage: (input) => ops.pull.pullMessage(input),
-    commitConsumerOffset: (group, topic, queueId, offset) =>
-      Promise.resolve(ops.offsets.commitConsumerOffset(group, topic, queueId, offset)),
-    queryConsumerOffset: (group, topic, queueId) =>
-      Promise.resolve(ops.offsets.queryConsumerOffset(group, topic, queueId)),
-    queueOffset: (topic, queueId, at) =>
-      Promise.resolve(
-        at === 'min'
-          ? ops.offsets.minOffset(topic, queueId)
-          : at === 'max'
-            ? ops.offsets.maxOffset(topic, queueId)
-            : ops.offsets.offsetByTime(topic, queueId, at.timestamp),
-      ),
-    topicConfig: (topic) => Promise.resolve(ops.admin.topic(topic)),
-  };
 }

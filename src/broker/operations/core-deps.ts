@@ -11,6 +11,7 @@ import type { TransactionService } from '../services/transaction-service.ts';
 import type { PopService } from '../services/pop-service.ts';
 import type { RuntimeStats } from '../services/runtime-stats.ts';
 import type { MessageRequestModeManager } from '../managers/message-request-mode-manager.ts';
+import type { BrokerQueues } from './broker-queues.ts';
 
 /**
  * What the operations are built over: the store, the persisted tables and the background services.
@@ -43,4 +44,6 @@ export interface CoreDeps {
   delayOffsets: () => Record<string, number>;
   /** Cancels a timer message not yet due (by UNIQ_KEY); false when it is already due. */
   recallTimer: (uniqKey: string, deliverMs: number) => boolean;
+  /** A topic's queues on every broker of the cluster: this one's table and the name servers' route. */
+  clusterQueues: (topic: string) => Promise<BrokerQueues[]>;
 }

@@ -16,12 +16,11 @@ interface QueryAssignmentRequestBody {
 
 /** QUERY_ASSIGNMENT and SET_MESSAGE_REQUEST_MODE: server-side rebalance for RocketMQ 5 consumers. */
 export function registerAssignmentProcessor(server: RemotingServer, ops: BrokerOperations): void {
-  const { brokerName } = ops.limits;
-  server.registerProcessor(RequestCode.QUERY_ASSIGNMENT, (req) => {
+  server.registerProcessor(RequestCode.QUERY_ASSIGNMENT, async (req) => {
     const parsed = parseJsonBody<QueryAssignmentRequestBody>(req, 'query assignment body');
     if ('error' in parsed) return parsed.error;
     const b = parsed.value;
-    const r = ops.assignment.queryAssignment({
+    const r = await ops.assignment.queryAssignment({
       topic: b.topic,
       group: b.consumerGroup,
       clientId: b.clientId,
@@ -31,7 +30,7 @@ export function registerAssignmentProcessor(server: RemotingServer, ops: BrokerO
     if (!r.assignments) return createResponse(req, responseCodeOf(r.status), r.remark);
     return jsonResponse(req, {
       messageQueueAssignments: r.assignments.map((a) => ({
-        messageQueue: { topic: b.topic, brokerName, queueId: a.queueId },
+        messageQueue: { topic: b.topic, brokerName: a.brokerName, queueId: a.queueId },
         mode: a.mode,
         attachments: {},
       })),

@@ -1,7 +1,7 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { isReadable, isWriteable } from '../../common/constants/perm-name.ts';
 import type { TopicConfig } from '../../common/protocol-data/route-data.ts';
-import type { BrokerQueues } from '../../broker/operations/broker-gateway.ts';
+import type { BrokerQueues } from '../../broker/operations/broker-queues.ts';
 import { acceptedTypes } from '../../broker/operations/message-kind.ts';
 import { Code, OK, status } from './grpc-status.ts';
 import { unwrapNamespace, wrapNamespace, type V2Resource } from './message-mapping.ts';
