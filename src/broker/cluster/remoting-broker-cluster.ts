@@ -59,7 +59,7 @@ export class RemotingBrokerCluster implements BrokerCluster {
   private readonly namesrvs: string[];
   private readonly routes = new Map<string, CachedRoute>();
   /** Configs of topics this broker does not have, from a broker that does. */
-  private readonly configs = new Map<string, { at: number; config: TopicConfig | undefined }>();
+  private readonly configs = new Map<string, { at: number; config: TopicConfig }>();
   private readonly inflight = new Map<string, Promise<TopicRouteData | undefined>>();
   /** Broker name -> master address, from every route and cluster info read. */
   private readonly masters = new Map<string, string>();
@@ -88,13 +88,13 @@ export class RemotingBrokerCluster implements BrokerCluster {
     const own = this.o.operations.admin.topicFor(topic);
     if ('topicName' in own || own.status !== OperationStatus.TOPIC_NOT_EXIST) return own;
     const cached = this.configs.get(topic);
-    if (cached && Date.now() - cached.at < ROUTE_TTL_MS) return cached.config ?? own;
+    if (cached && Date.now() - cached.at < ROUTE_TTL_MS) return cached.config;
     let config: TopicConfig | undefined;
     for (const q of (await this.route(topic)).filter((b) => b.brokerName !== this.brokerName)) {
       config = await (await this.gateway(q.brokerName))?.topicConfig(topic);
       if (config) break;
     }
-    this.configs.set(topic, { at: Date.now(), config });
+    if (config) this.configs.set(topic, { at: Date.now(), config });
     return config ?? own;
   }
 
@@ -122,17 +122,37 @@ export class RemotingBrokerCluster implements BrokerCluster {
     );
   }
 
-  /** The name servers' route of a topic, cached for ROUTE_TTL_MS; one lookup at a time per topic. */
+  /**
+   * The name servers' route of a topic. A cached route older than ROUTE_TTL_MS is still answered
+   * at once while a lookup refreshes it, so requests never wait on a name server after the first
+   * lookup; a topic no name server routes is not cached (it may be created any moment). One
+   * lookup at a time per topic.
+   */
   private remoteRoute(topic: string): Promise<TopicRouteData | undefined> {
     if (this.namesrvs.length === 0) return Promise.resolve(undefined);
     const cached = this.routes.get(topic);
-    if (cached && Date.now() - cached.at < ROUTE_TTL_MS) return Promise.resolve(cached.route);
+    if (!cached) return this.lookup(topic);
+    if (Date.now() - cached.at >= ROUTE_TTL_MS) this.lookup(topic).catch(() => undefined);
+    return Promise.resolve(cached.route);
+  }
+
+  private lookup(topic: string): Promise<TopicRouteData | undefined> {
     const pending = this.inflight.get(topic);
     if (pending) return pending;
     const lookup = this.askNameServers(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic })
-      .then((body) => {
-        const route = body ? (parseJavaJson(body) as TopicRouteData) : undefined;
-        for (const b of route?.brokerDatas ?? []) {
+      .then((answer) => {
+        if (!answer) {
+          // Keep what was known; remember the miss so requests do not each wait on a timeout.
+          const known = this.routes.get(topic)?.route;
+          this.routes.set(topic, { at: Date.now(), route: known });
+          return known;
+        }
+        if (answer.body === undefined) {
+          this.routes.delete(topic);
+          return undefined;
+        }
+        const route = parseJavaJson(answer.body) as TopicRouteData;
+        for (const b of route.brokerDatas) {
           const master = b.brokerAddrs['0'];
           if (master) this.masters.set(b.brokerName, master);
         }
@@ -144,11 +164,14 @@ export class RemotingBrokerCluster implements BrokerCluster {
     return lookup;
   }
 
-  /** The body of the first name server that answers with SUCCESS; undefined when none knows. */
+  /**
+   * What the first name server to answer said: its body on SUCCESS, else no body; undefined when
+   * none answers.
+   */
   private async askNameServers(
     code: number,
     header: Record<string, string>,
-  ): Promise<string | undefined> {
+  ): Promise<{ body: string | undefined } | undefined> {
     let lastError: unknown;
     for (const addr of this.namesrvs) {
       try {
@@ -157,13 +180,14 @@ export class RemotingBrokerCluster implements BrokerCluster {
           createRequest(code, 0, header),
           REQUEST_TIMEOUT_MS,
         );
-        if (res.code === ResponseCode.SUCCESS && res.body) return res.body.toString('utf8');
-        if (res.code === ResponseCode.TOPIC_NOT_EXIST) return undefined;
+        return {
+          body: res.code === ResponseCode.SUCCESS ? res.body?.toString('utf8') : undefined,
+        };
       } catch (err) {
         lastError = err;
       }
     }
-    if (lastError) this.o.logger.warn({ err: lastError }, 'No name server answered');
+    this.o.logger.warn({ err: lastError }, 'No name server answered');
     return undefined;
   }
 
@@ -171,8 +195,8 @@ export class RemotingBrokerCluster implements BrokerCluster {
     if (brokerName === this.brokerName) return this.local;
     let addr = this.masters.get(brokerName);
     if (!addr) {
-      const body = await this.askNameServers(RequestCode.GET_BROKER_CLUSTER_INFO, {});
-      const info = body ? (parseJavaJson(body) as ClusterInfo) : undefined;
+      const answer = await this.askNameServers(RequestCode.GET_BROKER_CLUSTER_INFO, {});
+      const info = answer?.body ? (parseJavaJson(answer.body) as ClusterInfo) : undefined;
       for (const b of Object.values(info?.brokerAddrTable ?? {})) {
         const master = b.brokerAddrs['0'];
         if (master) this.masters.set(b.brokerName, master);
