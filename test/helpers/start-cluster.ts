@@ -129,13 +129,14 @@ function testBrokerConfigs(
 
 /**
  * One more broker group's master in a test cluster (its own store in a folder under the
- * cluster's), registered with the same name server and stopped with the cluster.
+ * cluster's), registered with the same name server and stopped with the cluster unless `stop`
+ * stopped it first.
  */
 export async function startAnotherBroker(
   cluster: TestCluster,
   brokerName: string,
   overrides: Record<string, unknown> = {},
-): Promise<BrokerController> {
+): Promise<{ broker: BrokerController; stop(): Promise<void> }> {
   const root = join(cluster.root, brokerName);
   const { broker: config, store } = testBrokerConfigs(root, cluster.namesrvAddr, {
     ...overrides,
@@ -147,8 +148,10 @@ export async function startAnotherBroker(
     pino({ level: process.env.RMQ_TEST_LOG ?? 'silent' }),
   );
   await broker.start();
-  cluster.onStop(() => broker.shutdown());
-  return broker;
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopping ??= broker.shutdown());
+  cluster.onStop(stop);
+  return { broker, stop };
 }
 
 /** A name server and one broker whose store outlives restarts, for recovery tests. */

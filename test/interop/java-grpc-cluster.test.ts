@@ -38,7 +38,7 @@ before(async () => {
   // Built first, while nothing is in flight: mvn runs synchronously.
   suite = buildJavaSuite('grpc-client', { 'rocketmq.client.version': VERSION });
   cluster = await launchCluster(FAST_CHECKS);
-  brokerB = await startAnotherBroker(cluster, 'broker-b', FAST_CHECKS);
+  brokerB = (await startAnotherBroker(cluster, 'broker-b', FAST_CHECKS)).broker;
   endpoint = (await startGrpc(cluster)).endpoint;
   admin = new AdminClient({ namesrvAddr: cluster.namesrvAddr });
 });

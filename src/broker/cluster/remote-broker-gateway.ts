@@ -1,3 +1,4 @@
+import { RmqError } from '../../common/errors/rmq-error.ts';
 import { decodeRecord } from '../../common/message/message-ext-codec.ts';
 import { parseJavaJson } from '../../common/protocol-data/java-json.ts';
 import type { TopicConfig } from '../../common/protocol-data/route-data.ts';
@@ -39,14 +40,18 @@ export class RemoteBrokerGateway implements BrokerGateway {
     header: Record<string, string>,
     body?: Buffer,
     timeoutMs = this.timeoutMs,
-  ): Promise<RemotingCommand | Outcome> {
+  ): Promise<RemotingCommand | (Outcome & { unsent?: boolean })> {
     try {
       return await this.client.invoke(this.addr, createRequest(code, 0, header, body), timeoutMs);
     } catch (err) {
-      return fail(
+      const refused = fail(
         OperationStatus.SERVICE_NOT_AVAILABLE,
         `broker ${this.brokerName} at ${this.addr} did not answer: ${(err as Error).message}`,
       );
+      // No connection: the request was never written, so it cannot have been carried out.
+      return err instanceof RmqError && err.code === 'REMOTING_CONNECT_FAILED'
+        ? { ...refused, unsent: true }
+        : refused;
     }
   }
 

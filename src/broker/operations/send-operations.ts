@@ -54,6 +54,8 @@ export interface SendOutcome extends Outcome {
   queueId?: number;
   queueOffset?: number;
   transactionId?: string | undefined;
+  /** The send never reached its broker (no connection could be made): safe to send elsewhere. */
+  unsent?: boolean;
 }
 
 export interface SendBackInput {

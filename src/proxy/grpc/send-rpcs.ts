@@ -13,6 +13,8 @@ import { encodeRecallHandle, parseRecallHandle } from '../../broker/operations/r
 import { isWriteable } from '../../common/constants/perm-name.ts';
 import { javaStringHash } from '../../common/message/java-hash.ts';
 import { succeeded } from '../../broker/operations/outcome.ts';
+import type { BrokerGateway } from '../../broker/operations/broker-gateway.ts';
+import type { SendOutcome } from '../../broker/operations/send-operations.ts';
 import { Code, OK, status, statusOf, type Status } from './grpc-status.ts';
 import {
   reservedPropertyKey,
@@ -69,10 +71,11 @@ export function sendRpcs(env: RpcEnv): UntypedServiceImplementation {
   async function target(
     topic: string,
     group: string | undefined,
+    skip: ReadonlySet<string>,
   ): Promise<{ brokerName: string; queueId: number } | undefined> {
     const writable: { brokerName: string; queueId: number }[] = [];
     for (const b of await cluster.route(topic))
-      if (isWriteable(b.perm))
+      if (isWriteable(b.perm) && !skip.has(b.brokerName))
         for (let id = 0; id < b.writeQueueNums; id++)
           writable.push({ brokerName: b.brokerName, queueId: id });
     if (writable.length === 0) return undefined;
@@ -105,31 +108,41 @@ export function sendRpcs(env: RpcEnv): UntypedServiceImplementation {
     // The local core checks the declared kind itself; another broker is sent what it would check.
     const refused = checkDeclaredKind(kind, tc, limits.timerMaxDelaySec);
     if (refused) return fail(statusOf(refused));
-    const to = await target(topic, kind.group);
-    if (!to)
-      return fail(
-        status(
-          Code.FORBIDDEN,
-          `no broker takes messages for topic ${topic} now (no writable queue)`,
-        ),
-      );
-    const gateway = await gatewayOr(to.brokerName);
-    if ('code' in gateway) return fail(gateway);
-    const r = await gateway.sendMessage({
-      producerGroup: topic,
-      topic,
-      defaultTopicQueueNums: tc.writeQueueNums,
-      queueId: to.queueId,
-      sysFlag: kind.type === 'TRANSACTION' ? MessageSysFlag.TRANSACTION_PREPARED_TYPE : 0,
-      bornTimestamp: toMillis(sp.bornTimestamp) || Date.now(),
-      flag: 0,
-      propertiesString: encodeProperties(props),
-      reconsumeTimes: 0,
-      body,
-      bornHost: encodeSocketAddress(ctx.peerHost, 0),
-      batch: false,
-      declared: kind,
-    });
+    // A broker that cannot be connected never got the message: a non-FIFO one goes to the next
+    // broker in turn (a FIFO one must keep its queue, and fails for the client to retry).
+    const unreachable = new Set<string>();
+    let r: SendOutcome;
+    let gateway: BrokerGateway;
+    for (;;) {
+      const to = await target(topic, kind.group, unreachable);
+      if (!to)
+        return fail(
+          status(
+            Code.FORBIDDEN,
+            `no broker takes messages for topic ${topic} now (no writable queue${unreachable.size > 0 ? `; cannot connect to ${[...unreachable].join(', ')}` : ''})`,
+          ),
+        );
+      const found = await gatewayOr(to.brokerName);
+      if ('code' in found) return fail(found);
+      gateway = found;
+      r = await gateway.sendMessage({
+        producerGroup: topic,
+        topic,
+        defaultTopicQueueNums: tc.writeQueueNums,
+        queueId: to.queueId,
+        sysFlag: kind.type === 'TRANSACTION' ? MessageSysFlag.TRANSACTION_PREPARED_TYPE : 0,
+        bornTimestamp: toMillis(sp.bornTimestamp) || Date.now(),
+        flag: 0,
+        propertiesString: encodeProperties(props),
+        reconsumeTimes: 0,
+        body,
+        bornHost: encodeSocketAddress(ctx.peerHost, 0),
+        batch: false,
+        declared: kind,
+      });
+      if (!r.unsent || kind.group) break;
+      unreachable.add(to.brokerName);
+    }
     if (!succeeded(r)) return fail(statusOf(r));
     const entry: Res = {
       status: OK,

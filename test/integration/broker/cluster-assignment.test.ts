@@ -21,7 +21,7 @@ interface Assignments {
 
 test('QUERY_ASSIGNMENT to one broker assigns the queues of both brokers of the topic, split over the group', async (t) => {
   const cluster = await startCluster(t);
-  const b = await startAnotherBroker(cluster, 'broker-b');
+  const { broker: b } = await startAnotherBroker(cluster, 'broker-b');
   const admin = new AdminClient({ namesrvAddr: cluster.namesrvAddr });
   t.after(() => admin.shutdown());
   const topic = uniqueName('AssignTopic');

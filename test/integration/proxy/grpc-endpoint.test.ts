@@ -17,32 +17,7 @@ import { GrpcServer } from '../../../src/proxy/grpc/grpc-server.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
 import { startCluster, uniqueName } from '../../helpers/start-cluster.ts';
 import { startGrpc } from '../../helpers/start-grpc.ts';
-
-type Unary = (
-  req: unknown,
-  md: Metadata,
-  cb: (err: Error | null, res: Record<string, unknown>) => void,
-) => void;
-
-/** A raw MessagingService client (no SDK rules in the way), for what the official client never sends. */
-function rawClient(endpoint: string): Client & Record<string, Unary> {
-  const Ctor = makeGenericClientConstructor(messagingServiceDefinition(), 'MessagingService');
-  return new Ctor(endpoint, credentials.createInsecure()) as unknown as Client &
-    Record<string, Unary>;
-}
-
-function call(
-  client: Record<string, Unary>,
-  rpc: string,
-  req: unknown,
-  clientId = 'raw-client',
-): Promise<Record<string, unknown>> {
-  const md = new Metadata();
-  if (clientId) md.set('x-mq-client-id', clientId);
-  return new Promise((resolve, reject) => {
-    (client[rpc] as Unary).call(client, req, md, (err, res) => (err ? reject(err) : resolve(res)));
-  });
-}
+import { call, rawClient, type Unary } from '../../helpers/grpc-raw.ts';
 
 const statusOf = (res: Record<string, unknown>): { code: string; message: string } =>
   res.status as { code: string; message: string };
