@@ -9,6 +9,7 @@ import { BrokerController } from '../../src/broker/broker-controller.ts';
 import { resolveBrokerConfigs } from '../../src/broker/broker-config.ts';
 import { RemotingClient } from '../../src/remoting/transport/remoting-client.ts';
 import { waitUntil } from './wait-for.ts';
+import { AdminClient } from '../../src/admin/admin-client.ts';
 import { createRequest } from '../../src/remoting/protocol/remoting-command.ts';
 import { RequestCode } from '../../src/remoting/protocol/request-code.ts';
 import { ResponseCode } from '../../src/remoting/protocol/response-code.ts';
@@ -152,6 +153,38 @@ export async function startAnotherBroker(
   const stop = (): Promise<void> => (stopping ??= broker.shutdown());
   cluster.onStop(stop);
   return { broker, stop };
+}
+
+/**
+ * A topic created on several brokers of a test cluster, once the name server routes it from all
+ * of them.
+ */
+export async function createTopicOnBrokers(
+  cluster: TestCluster,
+  brokers: readonly BrokerController[],
+  topic: string,
+  queues: number,
+  attributes?: string,
+): Promise<void> {
+  const admin = new AdminClient({ namesrvAddr: cluster.namesrvAddr });
+  try {
+    await admin.updateTopic(
+      brokers.map((b) => b.brokerAddr),
+      {
+        topic,
+        readQueueNums: queues,
+        writeQueueNums: queues,
+        ...(attributes ? { attributes } : {}),
+      },
+    );
+  } finally {
+    await admin.shutdown();
+  }
+  await waitUntil(
+    () => cluster.namesrv.routes.pickupTopicRouteData(topic)?.queueDatas.length === brokers.length,
+    5000,
+    `the name server routes ${topic} from ${brokers.length} brokers`,
+  );
 }
 
 /** A name server and one broker whose store outlives restarts, for recovery tests. */

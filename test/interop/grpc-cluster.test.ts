@@ -7,9 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import rmq from 'rocketmq-client-nodejs';
-import { AdminClient } from '../../src/admin/admin-client.ts';
 import type { BrokerController } from '../../src/broker/broker-controller.ts';
-import { startAnotherBroker, startCluster, uniqueName } from '../helpers/start-cluster.ts';
+import {
+  createTopicOnBrokers,
+  startAnotherBroker,
+  startCluster,
+  uniqueName,
+} from '../helpers/start-cluster.ts';
 import { closeClient, quietLogger, startGrpc } from '../helpers/start-grpc.ts';
 import { waitUntil } from '../helpers/wait-for.ts';
 import { call, rawClient } from '../helpers/grpc-raw.ts';
@@ -39,19 +43,8 @@ test('rocketmq-client-nodejs through one endpoint of two brokers: sends spread o
   const cluster = await startCluster(t);
   const b = await startAnotherBroker(cluster, 'broker-b');
   const { endpoint } = await startGrpc(cluster);
-  const admin = new AdminClient({ namesrvAddr: cluster.namesrvAddr });
-  cluster.onStop(() => admin.shutdown());
   const topic = uniqueName('GrpcCluster');
-  await admin.updateTopic([cluster.brokerAddr, b.broker.brokerAddr], {
-    topic,
-    readQueueNums: 2,
-    writeQueueNums: 2,
-  });
-  await waitUntil(
-    () => cluster.namesrv.routes.pickupTopicRouteData(topic)?.queueDatas.length === 2,
-    5000,
-    'the route of both brokers',
-  );
+  await createTopicOnBrokers(cluster, [cluster.broker, b.broker], topic, 2);
   const producer = new Producer({ endpoints: endpoint, namespace: '', topic, logger: quietLogger });
   await producer.startup();
   cluster.onStop(() => closeClient(producer));

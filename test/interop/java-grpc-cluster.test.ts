@@ -11,6 +11,7 @@ import { AdminClient } from '../../src/admin/admin-client.ts';
 import type { BrokerController } from '../../src/broker/broker-controller.ts';
 import { SystemTopic } from '../../src/common/constants/topic-validator.ts';
 import {
+  createTopicOnBrokers,
   launchCluster,
   startAnotherBroker,
   uniqueName,
@@ -18,7 +19,6 @@ import {
 } from '../helpers/start-cluster.ts';
 import { startGrpc } from '../helpers/start-grpc.ts';
 import { buildJavaSuite, runJava, succeededRun } from '../helpers/java-toolchain.ts';
-import { waitUntil } from '../helpers/wait-for.ts';
 
 const VERSION = '5.2.0';
 const FAST_CHECKS = {
@@ -57,17 +57,8 @@ function brokers(): { a: BrokerController; b: BrokerController } {
 async function topicOnBoth(prefix: string, type: string, queues: number): Promise<string> {
   const { a, b } = brokers();
   const topic = uniqueName(prefix);
-  await admin?.updateTopic([a.brokerAddr, b.brokerAddr], {
-    topic,
-    readQueueNums: queues,
-    writeQueueNums: queues,
-    attributes: `+message.type=${type}`,
-  });
-  await waitUntil(
-    () => cluster?.namesrv.routes.pickupTopicRouteData(topic)?.queueDatas.length === 2,
-    5000,
-    `the name server routes ${topic} on both brokers`,
-  );
+  if (!cluster) throw new Error('the cluster did not start');
+  await createTopicOnBrokers(cluster, [a, b], topic, queues, `+message.type=${type}`);
   return topic;
 }
 

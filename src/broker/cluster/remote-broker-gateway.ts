@@ -1,5 +1,5 @@
 import { RmqError } from '../../common/errors/rmq-error.ts';
-import { decodeRecord } from '../../common/message/message-ext-codec.ts';
+import { readLong, RecordOffset, recordLayout } from '../../common/message/message-ext-codec.ts';
 import { parseJavaJson } from '../../common/protocol-data/java-json.ts';
 import type { TopicConfig } from '../../common/protocol-data/route-data.ts';
 import { PullSysFlag } from '../../remoting/protocol/pull-sys-flag.ts';
@@ -135,12 +135,13 @@ export class RemoteBrokerGateway implements BrokerGateway {
       for (let p = 0; p + 4 <= body.length;) {
         const size = body.readInt32BE(p);
         if (size <= 0) break;
-        const m = decodeRecord(body, p);
+        // The fields a pop names, read in place; the record itself is passed on as it came.
+        const layout = recordLayout(body.readInt32BE(p + RecordOffset.SYSFLAG));
         out.messages.push({
-          queueId: m.queueId,
-          queueOffset: m.queueOffset,
+          queueId: body.readInt32BE(p + RecordOffset.QUEUEID),
+          queueOffset: readLong(body, p + RecordOffset.QUEUEOFFSET),
           record: body.subarray(p, p + size),
-          attempt: m.reconsumeTimes + 1,
+          attempt: body.readInt32BE(p + layout.reconsumeTimes) + 1,
         });
         p += size;
       }

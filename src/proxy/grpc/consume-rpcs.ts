@@ -39,10 +39,8 @@ export function consumeRpcs(env: RpcEnv): UntypedServiceImplementation {
         const h = parseReceiptHandle(e.receiptHandle);
         const gateway = h ? await gatewayOr(h.brokerName) : invalidHandle(e.receiptHandle);
         const st =
-          'code' in gateway || !h
-            ? 'code' in gateway
-              ? gateway
-              : invalidHandle(e.receiptHandle)
+          !h || 'code' in gateway
+            ? (gateway as Status)
             : statusOf(await gateway.ackMessage(poppedRef(group, topic, e.receiptHandle, h)));
         entries.push({ messageId: e.messageId, receiptHandle: e.receiptHandle, status: st });
       }

@@ -5,12 +5,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AdminClient } from '../../../src/admin/admin-client.ts';
 import { RequestCode } from '../../../src/remoting/protocol/request-code.ts';
 import { ResponseCode } from '../../../src/remoting/protocol/response-code.ts';
-import { startAnotherBroker, startCluster, uniqueName } from '../../helpers/start-cluster.ts';
+import {
+  createTopicOnBrokers,
+  startAnotherBroker,
+  startCluster,
+  uniqueName,
+} from '../../helpers/start-cluster.ts';
 import { jsonBody, testClient } from '../../helpers/remoting-call.ts';
-import { waitUntil } from '../../helpers/wait-for.ts';
 
 interface Assignments {
   messageQueueAssignments: {
@@ -22,19 +25,8 @@ interface Assignments {
 test('QUERY_ASSIGNMENT to one broker assigns the queues of both brokers of the topic, split over the group', async (t) => {
   const cluster = await startCluster(t);
   const { broker: b } = await startAnotherBroker(cluster, 'broker-b');
-  const admin = new AdminClient({ namesrvAddr: cluster.namesrvAddr });
-  t.after(() => admin.shutdown());
   const topic = uniqueName('AssignTopic');
-  await admin.updateTopic([cluster.brokerAddr, b.brokerAddr], {
-    topic,
-    readQueueNums: 2,
-    writeQueueNums: 2,
-  });
-  await waitUntil(
-    () => cluster.namesrv.routes.pickupTopicRouteData(topic)?.queueDatas.length === 2,
-    5000,
-    'the route of both brokers',
-  );
+  await createTopicOnBrokers(cluster, [cluster.broker, b], topic, 2);
   const { call } = testClient(t);
   const group = uniqueName('GID');
   const ask = async (messageModel: string, clientId: string): Promise<string[]> => {
