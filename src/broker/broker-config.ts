@@ -8,6 +8,7 @@ import {
   type ResolveOptions,
 } from '../common/config/config-schema.ts';
 import { resolveStoreConfig, storeConfigSchema, type StoreConfig } from '../store/store-config.ts';
+import { RmqError } from '../common/errors/rmq-error.ts';
 import { DEFAULT_MESSAGE_DELAY_LEVEL } from '../common/constants/delay-levels.ts';
 
 /** BrokerConfig keys with RocketMQ's spellings; store keys live in store-config.ts. */
@@ -77,7 +78,43 @@ export const brokerConfigSchema = {
     type: 'enum',
     values: ['ASYNC_MASTER', 'SYNC_MASTER', 'SLAVE'],
     default: 'ASYNC_MASTER',
-    doc: 'Replication role (replication arrives with a later step; only masters serve today).',
+    doc: "ASYNC_MASTER acknowledges a send once stored; SYNC_MASTER once a slave has it too (FLUSH_SLAVE_TIMEOUT after syncFlushTimeout, SLAVE_NOT_AVAILABLE without a slave in sync); SLAVE (brokerId > 0) copies its master's CommitLog over the HA channel and refuses sends.",
+  },
+  haListenPort: {
+    type: 'int',
+    default: 0,
+    min: 0,
+    max: 65535,
+    doc: "Port of the HA channel slaves replicate from (RocketMQ's classic HA protocol); 0 means listenPort + 1, or any free port when listenPort is 0.",
+  },
+  haMasterAddress: {
+    type: 'string',
+    default: '',
+    doc: "A slave's master HA address, host:port; empty means the one the name server names for the broker group.",
+  },
+  haSendHeartbeatInterval: {
+    type: 'int',
+    default: 5000,
+    min: 10,
+    doc: "Milliseconds between a slave's offset reports, and between a master's heartbeat frames, when idle.",
+  },
+  haHousekeepingInterval: {
+    type: 'int',
+    default: 20000,
+    min: 100,
+    doc: 'An HA connection silent this many milliseconds is closed (and a slave reconnects).',
+  },
+  haTransferBatchSize: {
+    type: 'int',
+    default: 32768,
+    min: 1024,
+    doc: 'Most CommitLog bytes in one frame from a master to a slave.',
+  },
+  haMaxGapNotInSync: {
+    type: 'int',
+    default: 268435456,
+    min: 0,
+    doc: 'A SYNC_MASTER whose slave is more bytes behind than this answers SLAVE_NOT_AVAILABLE instead of waiting.',
   },
   brokerPermission: {
     type: 'int',
@@ -275,7 +312,21 @@ export function resolveBrokerConfigs(
   );
   const named = probe.brokerName === '' ? [{ brokerName: hostname() || 'broker-a' }] : [];
   const broker = resolveConfig(brokerConfigSchema, [...brokerLayers, ...named], options);
+  checkRole(broker);
   return { broker, store: resolveStoreConfig(storeLayers, options) };
+}
+
+/** Masters are brokerId 0 and slaves 1 and up, as RocketMQ's broker groups number them. */
+function checkRole(config: BrokerConfig): void {
+  const slave = config.brokerRole === 'SLAVE';
+  // -1: controller mode, where the controller assigns the id and the role.
+  if (config.brokerId === -1 || (slave ? config.brokerId > 0 : config.brokerId === 0)) return;
+  throw new RmqError(
+    'CONFIG_INVALID_VALUE',
+    slave
+      ? `Invalid value for "brokerId": a slave (brokerRole=SLAVE) needs brokerId 1 or above, got "${config.brokerId}"`
+      : `Invalid value for "brokerId": a master (brokerRole=${config.brokerRole}) is brokerId 0, got "${config.brokerId}"; set brokerRole=SLAVE for a slave`,
+  );
 }
 
 /** The address clients reach this broker at: brokerIP1, else the first non-internal IPv4. */

@@ -38,6 +38,8 @@ import { registerQueueLockProcessor } from './processors/queue-lock-processor.ts
 import { RebalanceLockManager } from './managers/rebalance-lock-manager.ts';
 import type { BrokerCluster } from './operations/broker-gateway.ts';
 import { RemotingBrokerCluster, storeAddrOf } from './cluster/remoting-broker-cluster.ts';
+import { HAService } from './ha/ha-service.ts';
+import { HAClient } from './ha/ha-client.ts';
 
 const CLIENT_SCAN_INTERVAL_MS = 10000;
 
@@ -67,6 +69,12 @@ export class BrokerController {
   readonly locks = new RebalanceLockManager();
   /** The cluster's brokers as the gRPC endpoint reaches them: this one directly, the others over Remoting. */
   readonly cluster: BrokerCluster;
+  /** A master's HA channel, which its slaves replicate from. */
+  readonly ha: HAService | undefined;
+  /** A slave's connection to its master's HA channel. */
+  readonly haClient: HAClient | undefined;
+  /** Schedule, timer, transaction and POP revive run on a master only: a slave's store is a copy. */
+  private masterServicesStarted = false;
 
   /** `storeLock`: the store folder's lock when taken before the broker is built (lockStore). */
   constructor(
@@ -160,6 +168,26 @@ export class BrokerController {
       this.registerProcessors(this.fastServer);
     }
     this.client = new RemotingClient({ logger: this.logger });
+    const haLogger = this.logger.child({ component: 'ha' });
+    if (config.brokerRole === 'SLAVE') {
+      this.haClient = new HAClient({
+        store: this.store,
+        heartbeatIntervalMs: config.haSendHeartbeatInterval,
+        housekeepingIntervalMs: config.haHousekeepingInterval,
+        logger: haLogger,
+      });
+    } else {
+      this.ha = new HAService({
+        store: this.store,
+        port: config.haListenPort || (config.listenPort === 0 ? 0 : config.listenPort + 1),
+        host: config.bindAddress,
+        transferBatchSize: config.haTransferBatchSize,
+        heartbeatIntervalMs: config.haSendHeartbeatInterval,
+        housekeepingIntervalMs: config.haHousekeepingInterval,
+        maxGapNotInSync: config.haMaxGapNotInSync,
+        logger: haLogger,
+      });
+    }
     this.registration = this.nameServerRegistration();
     this.cluster = new RemotingBrokerCluster({
       operations: this.operations,
@@ -198,9 +226,14 @@ export class BrokerController {
         brokerName: config.brokerName,
         brokerId: config.brokerId,
         brokerAddr: this.brokerAddr,
-        haServerAddr: `${this.host}:${this.port + 1}`,
+        haServerAddr: `${this.host}:${this.ha ? this.ha.port : this.port + 1}`,
         heartbeatTimeoutMillis: 120000,
       }),
+      onRegistered: (master) => {
+        // A slave without haMasterAddress replicates from the master the name server names.
+        if (this.haClient && !config.haMasterAddress && master.haServerAddr)
+          this.haClient.setMasterAddress(master.haServerAddr);
+      },
       body: () => ({
         topicConfigSerializeWrapper: {
           // A broker made read-only (or write-only) announces every topic so (brokerPermission).
@@ -262,11 +295,21 @@ export class BrokerController {
     deps.groups.load();
     deps.offsets.load();
     deps.requestModes.load();
-    deps.pop.start();
     deps.stats.start();
-    this.schedule.start();
-    this.timer.start();
-    this.transactions.start();
+    if (this.haClient) this.store.setSlave(true);
+    else {
+      deps.pop.start();
+      this.schedule.start();
+      this.timer.start();
+      this.transactions.start();
+      this.masterServicesStarted = true;
+    }
+    if (config.brokerRole === 'SYNC_MASTER') this.store.setReplicaAck(this.ha);
+    await this.ha?.start();
+    if (this.haClient) {
+      if (config.haMasterAddress) this.haClient.setMasterAddress(config.haMasterAddress);
+      this.haClient.start();
+    }
     await this.server.start();
     await this.fastServer?.start();
     this.host =
@@ -303,10 +346,15 @@ export class BrokerController {
     await this.fastServer?.shutdown();
     await this.client.shutdown();
     await this.cluster.shutdown();
-    this.schedule.shutdown();
-    await this.timer.shutdown();
-    this.transactions.shutdown();
-    this.internals.pop.shutdown();
+    this.haClient?.shutdown();
+    await this.ha?.shutdown();
+    if (this.masterServicesStarted) {
+      this.masterServicesStarted = false;
+      this.schedule.shutdown();
+      await this.timer.shutdown();
+      this.transactions.shutdown();
+      this.internals.pop.shutdown();
+    }
     this.internals.stats.stop();
     this.internals.offsets.persist(true);
     await this.store.shutdown();

@@ -55,6 +55,26 @@ export interface PutMessageResult {
   remark?: string;
 }
 
+/**
+ * Waits for a replica to hold the data up to `endOffset` (SYNC_MASTER), or says at once that no
+ * replica can: `done` gets PUT_OK, FLUSH_SLAVE_TIMEOUT or SLAVE_NOT_AVAILABLE.
+ */
+export interface ReplicaAck {
+  await(endOffset: number, deadline: number, done: (status: PutMessageStatus) => void): void;
+}
+
+/** What the HA channel reads and writes of the store: a master's log out, a slave's log in. */
+export interface ReplicationStore {
+  readonly config: StoreConfig;
+  getMaxPhyOffset(): number;
+  /** Up to `maxBytes` of CommitLog from `offset`, within one segment; undefined if none yet. */
+  getCommitLogData(offset: number, maxBytes: number): Buffer | undefined;
+  /** A slave's store: appends the master's bytes at `offset`; false when it is not the log's end. */
+  appendToCommitLog(offset: number, data: Buffer, start?: number, length?: number): boolean;
+  /** Told after each write of the CommitLog. */
+  onCommitLogWritten: (() => void) | undefined;
+}
+
 /** Broker-side filtering hook, consulted per ConsumeQueue unit and, if given, per record. */
 export interface MessageFilter {
   isMatchedByConsumeQueue(tagsCode: number): boolean;

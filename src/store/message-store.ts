@@ -23,10 +23,13 @@ import {
   type QueryMessageResult,
   type StoreLifecycle,
   type TimerScheduler,
+  type ReplicaAck,
+  type ReplicationStore,
 } from './api.ts';
 import { SystemTopic } from '../common/constants/topic-validator.ts';
 import { CommitLog } from './commitlog/commit-log.ts';
 import { CommitLogAppender } from './commitlog/commit-log-appender.ts';
+import { reputRecords } from './dispatch/record-dispatch.ts';
 import { QueueDispatcher } from './dispatch/queue-dispatcher.ts';
 import { SegmentAllocator } from './segment/segment-allocator.ts';
 import { PageCacheWarmer } from './segment/page-cache-warmer.ts';
@@ -42,6 +45,7 @@ import { storePaths, type StoreConfig } from './store-config.ts';
 import { StoreLock } from './store-lock.ts';
 import { TimerMessageStore } from './timer/timer-message-store.ts';
 import { timerSource } from './timer/timer-source.ts';
+import { RmqError } from '../common/errors/rmq-error.ts';
 
 export type { StoreLock };
 
@@ -78,7 +82,9 @@ const READ_MERGE_GAP = 16 * 1024;
  * bytes are written with one call, the records become visible in their queues, and the appends
  * are acknowledged (ASYNC_FLUSH) or handed to group commit (SYNC_FLUSH).
  */
-export class MessageStore implements MessageAppender, MessageReader, OffsetIndex, StoreLifecycle {
+export class MessageStore
+  implements MessageAppender, MessageReader, OffsetIndex, StoreLifecycle, ReplicationStore
+{
   readonly config: StoreConfig;
   private readonly logger: Logger;
   private readonly paths: ReturnType<typeof storePaths>;
@@ -97,6 +103,13 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
   private readonly warmer: PageCacheWarmer;
   private readonly timerStore: TimerMessageStore | undefined;
   private storeLock: StoreLock | undefined;
+  /** A slave's store: client appends are refused; the log grows by `appendToCommitLog`. */
+  private slave = false;
+  /** A slave's copy: every record below this CommitLog offset is in its queue and the index. */
+  private reputOffset = 0;
+  private readonly maxRecordSize: number;
+  /** Told after each write of the CommitLog (the HA channel wakes its transfers here). */
+  onCommitLogWritten: (() => void) | undefined;
 
   constructor(options: MessageStoreOptions) {
     this.options = options;
@@ -104,6 +117,7 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
     this.storeLock = options.lock;
     this.logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'store' });
     this.paths = storePaths(this.config);
+    this.maxRecordSize = Math.max(64 * 1024 * 1024, this.config.maxMessageSize + 128 * 1024);
     // Pre-written segments make each fdatasync cheaper (no block allocation to journal), which
     // is what SYNC_FLUSH pays per group; ASYNC_FLUSH only warms when asked.
     const warming = this.config.warmMapedFileEnable || this.config.flushDiskType === 'SYNC_FLUSH';
@@ -213,11 +227,12 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
       checkpoint: readCheckpoint(this.paths.checkpoint),
       crashed,
       verifyCrc: this.config.checkCRCOnRecover,
-      maxRecordSize: Math.max(64 * 1024 * 1024, this.config.maxMessageSize + 128 * 1024),
+      maxRecordSize: this.maxRecordSize,
       tagsCodeOf: this.options.tagsCodeOf ?? defaultTagsCodeOf,
       logger: this.logger,
     });
     this.dispatcher.markDispatched(this.commitLog.writtenOffset);
+    this.reputOffset = this.commitLog.writtenOffset;
     this.flushService.markFlushed(
       Math.min(this.commitLog.writtenOffset, this.recovery.scanFromOffset),
     );
@@ -256,6 +271,10 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
     if (this.cqFlushTimer) clearInterval(this.cqFlushTimer);
     this.cqFlushTimer = undefined;
     this.appender.drain();
+    // A slave's log may end inside a record copied in part: it ends at the last whole one, and
+    // the master sends the rest again from there.
+    if (this.slave && this.commitLog.writtenOffset > this.reputOffset)
+      this.commitLog.setEnd(this.reputOffset);
     await this.flushService.shutdown();
     await this.allocator?.shutdown();
     await this.dispatcher.finalFlush();
@@ -276,9 +295,89 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
     return this.checkWritable() ?? this.appender.put(msgs);
   }
 
-  /** SERVICE_NOT_AVAILABLE while the store is stopped or the disk is nearly full. */
+  /**
+   * Makes this a slave's store (client appends refused, the log copied from the master through
+   * `appendToCommitLog`) or a master's again.
+   */
+  setSlave(slave: boolean): void {
+    this.slave = slave;
+    this.reputOffset = this.commitLog.writtenOffset;
+  }
+
+  get isSlave(): boolean {
+    return this.slave;
+  }
+
+  /** Makes acknowledgements wait for a replica too (SYNC_MASTER), or stops that (undefined). */
+  setReplicaAck(replica: ReplicaAck | undefined): void {
+    this.appender.replicaAck = replica;
+  }
+
+  /**
+   * A slave's store: appends bytes of the master's CommitLog that start at `offset` (see
+   * CommitLog.appendRaw), then dispatches the records now whole to their queues and the index.
+   * Returns false, writing nothing, when `offset` is not where this log ends; throws when the
+   * bytes cannot be written or hold a record that is not valid.
+   */
+  appendToCommitLog(
+    offset: number,
+    data: Buffer,
+    start = 0,
+    length = data.length - start,
+  ): boolean {
+    if (!this.running) throw new RmqError('STORE_NOT_STARTED', 'The message store is not running');
+    const emptyBefore = this.commitLog.writtenOffset === 0;
+    if (!this.commitLog.appendRaw(offset, data, start, length)) return false;
+    if (emptyBefore && offset > 0) {
+      this.reputOffset = offset;
+      this.flushService.markFlushed(offset);
+    }
+    const result = reputRecords(
+      {
+        commitLog: this.commitLog,
+        consumeQueues: this.consumeQueues,
+        index: this.index,
+        indexEnabled: this.config.messageIndexEnable,
+        tagsCodeOf: this.options.tagsCodeOf ?? defaultTagsCodeOf,
+      },
+      this.reputOffset,
+      this.commitLog.writtenOffset,
+      this.maxRecordSize,
+    );
+    this.reputOffset = result.next;
+    this.dispatcher.markReput(result.next, result.lastStoreTimestamp);
+    if (result.arrived.size > 0) this.onArrived(result.arrived);
+    else this.onCommitLogWritten?.();
+    if (result.error)
+      throw new RmqError(
+        'STORE_CORRUPTED',
+        `The CommitLog copied from the master holds a bad record: ${result.error}`,
+      );
+    return true;
+  }
+
+  /**
+   * Up to `maxBytes` of CommitLog bytes from `offset`, as they lie in one segment (what a master
+   * sends its slaves), or undefined when nothing is written there yet or it was deleted.
+   */
+  getCommitLogData(offset: number, maxBytes: number): Buffer | undefined {
+    const segment = this.commitLog.segments.find(offset);
+    if (!segment) return undefined;
+    const size = Math.min(
+      maxBytes,
+      this.commitLog.writtenOffset - offset,
+      segment.endOffset - offset,
+    );
+    return size > 0 ? this.commitLog.read(offset, size) : undefined;
+  }
+
+  /** SERVICE_NOT_AVAILABLE while the store is stopped, a slave's, or the disk is nearly full. */
   private checkWritable(): Promise<PutMessageResult> | undefined {
     if (!this.running) return unavailable('the message store is not running');
+    if (this.slave)
+      return unavailable(
+        'this broker is a slave (brokerRole=SLAVE): messages are put to the master of its broker group',
+      );
     if (!this.retention.writeable) {
       const used = this.retention.diskUsedPercent.toFixed(1);
       return unavailable(
@@ -290,6 +389,7 @@ export class MessageStore implements MessageAppender, MessageReader, OffsetIndex
 
   /** Wakes the timer wheel for its topic and tells the broker (long polling) of new messages. */
   private onArrived(queues: ReadonlySet<ConsumeQueue>): void {
+    this.onCommitLogWritten?.();
     const listener = this.options.onMessageArrived;
     for (const cq of queues) {
       if (cq.topic === SystemTopic.TIMER) this.timerStore?.wake();

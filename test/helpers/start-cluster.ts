@@ -129,16 +129,18 @@ function testBrokerConfigs(
 }
 
 /**
- * One more broker group's master in a test cluster (its own store in a folder under the
- * cluster's), registered with the same name server and stopped with the cluster unless `stop`
- * stopped it first.
+ * One more broker in a test cluster (a master of another group, or with brokerRole=SLAVE a slave)
+ * with its own store in `folder` (the broker name by default) under the cluster's, registered with
+ * the same name server and stopped with the cluster unless `stop` stopped it first. Starting one
+ * again on the same folder restarts it on its store.
  */
 export async function startAnotherBroker(
   cluster: TestCluster,
   brokerName: string,
   overrides: Record<string, unknown> = {},
+  folder = brokerName,
 ): Promise<{ broker: BrokerController; stop(): Promise<void> }> {
-  const root = join(cluster.root, brokerName);
+  const root = join(cluster.root, folder);
   const { broker: config, store } = testBrokerConfigs(root, cluster.namesrvAddr, {
     ...overrides,
     brokerName,

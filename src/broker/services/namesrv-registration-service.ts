@@ -5,6 +5,12 @@ import { ResponseCode } from '../../remoting/protocol/response-code.ts';
 import type { RemotingClient } from '../../remoting/transport/remoting-client.ts';
 import type { RegisterBrokerBody } from '../../common/protocol-data/route-data.ts';
 
+/** What a name server answers a registration with: the group's master (empty for a master). */
+export interface RegisteredMaster {
+  masterAddr: string;
+  haServerAddr: string;
+}
+
 export interface RegistrationInfo {
   clusterName: string;
   brokerName: string;
@@ -29,6 +35,7 @@ export class NamesrvRegistrationService {
   private timer: NodeJS.Timeout | undefined;
   private pending: Promise<void> | undefined;
   private again = false;
+  private readonly onRegistered: ((master: RegisteredMaster) => void) | undefined;
 
   constructor(opts: {
     client: RemotingClient;
@@ -37,7 +44,10 @@ export class NamesrvRegistrationService {
     body: () => RegisterBrokerBody;
     periodMs: number;
     logger: Logger;
+    /** Told, after each registration a name server accepts, the master it knows for the group. */
+    onRegistered?: (master: RegisteredMaster) => void;
   }) {
+    this.onRegistered = opts.onRegistered;
     this.client = opts.client;
     this.addrs = opts.namesrvAddr
       .split(';')
@@ -104,6 +114,11 @@ export class NamesrvRegistrationService {
       this.addrs.map(async (addr) => {
         try {
           const res = await this.client.invoke(addr, createRequest(code, 0, ext, body), 6000);
+          if (res.code === ResponseCode.SUCCESS && code === RequestCode.REGISTER_BROKER)
+            this.onRegistered?.({
+              masterAddr: res.extFields?.masterAddr ?? '',
+              haServerAddr: res.extFields?.haServerAddr ?? '',
+            });
           if (res.code !== ResponseCode.SUCCESS) {
             this.logger.warn(
               { namesrv: addr, code: res.code, remark: res.remark },

@@ -7,7 +7,7 @@ import {
 } from '../../common/message/message-ext-codec.ts';
 import type { MessageExtBrokerInner } from '../../common/message/message-ext.ts';
 import { offsetMessageIdOf, offsetMessageIdPrefix } from '../../common/message/message-id.ts';
-import { PutMessageStatus, type PutMessageResult } from '../api.ts';
+import { PutMessageStatus, type PutMessageResult, type ReplicaAck } from '../api.ts';
 import type { ConsumeQueueTable } from '../consumequeue/consume-queue-table.ts';
 import type { ConsumeQueue } from '../consumequeue/consume-queue.ts';
 import type { QueueDispatcher } from '../dispatch/queue-dispatcher.ts';
@@ -47,6 +47,8 @@ export class CommitLogAppender {
   private commitScheduled = false;
   private idHost: Uint8Array | undefined;
   private idPrefix = '';
+  /** Set on a SYNC_MASTER: acknowledgements also wait for a replica. */
+  replicaAck: ReplicaAck | undefined;
 
   constructor(options: CommitLogAppenderOptions) {
     this.o = options;
@@ -200,19 +202,41 @@ export class CommitLogAppender {
     const deadline = Date.now() + this.o.config.syncFlushTimeout;
     for (const ack of acks) {
       if (ack.endOffset > written) ack.resolve(writeFailed(failure));
-      else if (this.syncFlush) {
-        this.o.flushService.await({
-          endOffset: ack.endOffset,
-          deadline,
-          done: (flushed) => {
-            if (!flushed) ack.result.status = PutMessageStatus.FLUSH_DISK_TIMEOUT;
-            ack.resolve(ack.result);
-          },
-        });
-      } else ack.resolve(ack.result);
+      else this.settle(ack, deadline);
     }
     if (arrived.size > 0) this.o.onArrived(arrived);
   };
+
+  /**
+   * Acknowledges a written append once the flush policy and the replica policy are met; they run
+   * side by side, and a flush timeout outranks a replica's answer (as RocketMQ combines them).
+   */
+  private settle(ack: PendingAck, deadline: number): void {
+    const replica = this.replicaAck;
+    let waiting = (this.syncFlush ? 1 : 0) + (replica ? 1 : 0);
+    if (waiting === 0) return ack.resolve(ack.result);
+    let flushed = true;
+    let replicated: PutMessageStatus = PutMessageStatus.PUT_OK;
+    const done = (): void => {
+      if (--waiting > 0) return;
+      if (!flushed) ack.result.status = PutMessageStatus.FLUSH_DISK_TIMEOUT;
+      else if (replicated !== PutMessageStatus.PUT_OK) ack.result.status = replicated;
+      ack.resolve(ack.result);
+    };
+    if (this.syncFlush)
+      this.o.flushService.await({
+        endOffset: ack.endOffset,
+        deadline,
+        done: (ok) => {
+          flushed = ok;
+          done();
+        },
+      });
+    replica?.await(ack.endOffset, deadline, (status) => {
+      replicated = status;
+      done();
+    });
+  }
 }
 
 function illegal(remark: string): PutMessageResult {

@@ -122,6 +122,49 @@ export class CommitLog {
     this.warmer?.advance(segment, this.bufferStart - segment.fromOffset);
   }
 
+  /**
+   * Appends bytes copied from a master's CommitLog at `offset` (a slave's store): they land
+   * verbatim, so the log stays byte-identical to the master's. `offset` must be where the data
+   * ends now, or, for an empty log, the start of a segment (a master hands a new slave its
+   * current segment onwards); the first segment then starts there. Returns false when it is
+   * neither, and nothing is written.
+   */
+  appendRaw(offset: number, data: Buffer, start = 0, length = data.length - start): boolean {
+    this.writeOut();
+    if (offset !== this.written) {
+      const empty = this.written === 0 && this.segments.files.every((f) => f.fromOffset === 0);
+      if (!empty || offset % this.segments.fileSize !== 0) return false;
+      while (this.segments.first) this.segments.shiftFirst();
+      this.bufferStart = offset;
+      this.written = offset;
+    }
+    let at = start;
+    const end = start + length;
+    while (at < end) {
+      let segment = this.segments.last;
+      if (!segment || segment.endOffset <= this.written)
+        segment = this.segments.create(
+          segment ? segment.endOffset : this.written - (this.written % this.segments.fileSize),
+          this.takeSpare?.(),
+        );
+      const pos = this.written - segment.fromOffset;
+      const n = Math.min(end - at, segment.size - pos);
+      try {
+        segment.write(data, at, n, pos);
+      } catch (err) {
+        throw new RmqError('STORE_IO_FAILED', `Cannot write ${n} bytes to ${segment.path}`, {
+          cause: err,
+        });
+      }
+      at += n;
+      this.written += n;
+      this.bufferStart = this.written;
+      if (pos + n > segment.size / 2) this.prepareSpare?.();
+      this.warmer?.advance(segment, pos + n);
+    }
+    return true;
+  }
+
   /** Drops bytes reserved since the last writeOut (used when a write failed). */
   discardUnwritten(): void {
     this.bufferLength = 0;

@@ -48,6 +48,12 @@ export class QueueDispatcher {
     this.dispatchedOffset = offset;
   }
 
+  /** A slave's copy dispatched its records up to `offset` (see reputRecords). */
+  markReput(offset: number, lastStoreTimestamp: number): void {
+    this.dispatchedOffset = offset;
+    if (lastStoreTimestamp > 0) this.lastStoreTimestamp = lastStoreTimestamp;
+  }
+
   add(d: PendingDispatch): void {
     this.pending.push(d);
   }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { checkRecord, decodeRecord } from '../../common/message/message-ext-codec.ts';
-import { MessageConst } from '../../common/message/message-const.ts';
+import { checkRecord } from '../../common/message/message-ext-codec.ts';
+import { dispatchRecord } from '../dispatch/record-dispatch.ts';
 import type { CommitLog } from '../commitlog/commit-log.ts';
 import type { ConsumeQueueTable } from '../consumequeue/consume-queue-table.ts';
 import type { IndexService } from '../index/index-service.ts';
@@ -127,8 +127,8 @@ function scanAndDispatch(
         nextSegment = true;
         break;
       }
-      const stale = dispatchRecord(deps, buf, at, pos + at, check.size);
-      if (stale) return stop(at, stale);
+      const done = dispatchRecord(deps, buf, at, pos + at, check.size);
+      if ('stale' in done) return stop(at, done.stale);
       dispatched++;
       at += check.size;
     }
@@ -146,37 +146,6 @@ function scanAndDispatch(
     scanned += at;
     pos += at;
   }
-}
-
-/** Dispatches one verified record; returns why it is stale, or undefined. */
-function dispatchRecord(
-  deps: RecoveryDeps,
-  buf: Buffer,
-  at: number,
-  offset: number,
-  size: number,
-): string | undefined {
-  const msg = decodeRecord(buf, at);
-  if (msg.commitLogOffset !== offset) return `stale record claims offset ${msg.commitLogOffset}`;
-  const cq = deps.consumeQueues.findOrCreate(msg.topic, msg.queueId);
-  if (msg.queueOffset < cq.maxOffset)
-    return `stale record repeats queue offset ${msg.queueOffset} of ${msg.topic}-${msg.queueId}`;
-  cq.putUnit(
-    msg.queueOffset,
-    offset,
-    size,
-    deps.tagsCodeOf(msg.topic, msg.properties, msg.storeTimestamp),
-  );
-  if (deps.indexEnabled) {
-    deps.index.put(
-      msg.topic,
-      msg.properties.get(MessageConst.PROPERTY_KEYS),
-      msg.properties.get(MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX),
-      offset,
-      msg.storeTimestamp,
-    );
-  }
-  return undefined;
 }
 
 function report(

@@ -66,3 +66,18 @@ test('a key neither RocketMQ nor rocketmq-ts knows stops start-up, with a sugges
     /Unknown config key "listenPrt": did you mean "listenPort"\?/,
   );
 });
+
+test('brokerRole and brokerId must agree: masters are 0, slaves 1 and up, -1 leaves both to the controller', () => {
+  const resolve = (layer: Record<string, string>) => resolveBrokerConfigs([layer]);
+  assert.equal(resolve({ brokerRole: 'SLAVE', brokerId: '1' }).broker.brokerRole, 'SLAVE');
+  assert.equal(resolve({ brokerRole: 'SYNC_MASTER', brokerId: '0' }).broker.brokerId, 0);
+  assert.equal(resolve({ brokerRole: 'SLAVE', brokerId: '-1' }).broker.brokerId, -1);
+  assert.throws(
+    () => resolve({ brokerRole: 'SLAVE', brokerId: '0' }),
+    /slave.*brokerId 1 or above/,
+  );
+  assert.throws(
+    () => resolve({ brokerId: '2' }),
+    /master \(brokerRole=ASYNC_MASTER\) is brokerId 0/,
+  );
+});

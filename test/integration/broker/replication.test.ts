@@ -1,0 +1,218 @@
+/**
+ * Master/slave replication over the HA channel (RocketMQ's classic protocol): real brokers in
+ * this process on real ports, a name server between them, files in a temp folder.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrokerController } from '../../../src/broker/broker-controller.ts';
+import { RequestCode } from '../../../src/remoting/protocol/request-code.ts';
+import { ResponseCode } from '../../../src/remoting/protocol/response-code.ts';
+import { sdkClient, started } from '../../helpers/sdk.ts';
+import {
+  startAnotherBroker,
+  startCluster,
+  uniqueName,
+  type TestCluster,
+} from '../../helpers/start-cluster.ts';
+import { testClient } from '../../helpers/remoting-call.ts';
+import { waitUntil } from '../../helpers/wait-for.ts';
+
+/** A slave of the cluster's broker-a, with its store in `folder`. */
+function startSlave(
+  cluster: TestCluster,
+  folder = 'broker-a-s',
+  overrides: Record<string, unknown> = {},
+): ReturnType<typeof startAnotherBroker> {
+  return startAnotherBroker(
+    cluster,
+    'broker-a',
+    { brokerRole: 'SLAVE', brokerId: 1, haSendHeartbeatInterval: 200, ...overrides },
+    folder,
+  );
+}
+
+/** Waits until the slave's CommitLog ends where the master's does. */
+async function caughtUp(master: BrokerController, slave: BrokerController): Promise<void> {
+  await waitUntil(
+    () => slave.store.getMaxPhyOffset() === master.store.getMaxPhyOffset(),
+    20000,
+    `the slave reaches the master's max offset ${master.store.getMaxPhyOffset()} (at ${slave.store.getMaxPhyOffset()})`,
+  );
+}
+
+/** The CommitLog bytes of a broker in [from, to), read from its segment files. */
+function commitLogBytes(broker: BrokerController, from: number, to: number): Buffer {
+  const dir = join(broker.store.config.storePathRootDir, 'commitlog');
+  const size = broker.store.config.mappedFileSizeCommitLog;
+  const parts: Buffer[] = [];
+  for (const name of readdirSync(dir)
+    .filter((n) => /^\d{20}$/.test(n))
+    .sort()) {
+    const start = Number(name);
+    if (start + size <= from || start >= to) continue;
+    const file = readFileSync(join(dir, name));
+    parts.push(file.subarray(Math.max(0, from - start), Math.min(size, to - start)));
+  }
+  return Buffer.concat(parts);
+}
+
+/** Sends `count` messages of `bytes` random (incompressible) bytes to `topic`, 16 at a time, with keys `${prefix}-i`. */
+async function sendMany(
+  t: Parameters<typeof sdkClient>[0],
+  cluster: TestCluster,
+  topic: string,
+  count: number,
+  bytes: number,
+  prefix: string,
+): Promise<void> {
+  const producer = await started(
+    t,
+    sdkClient(t, cluster).createProducer({ producerGroup: uniqueName('PID') }),
+  );
+  for (let i = 0; i < count; i += 16) {
+    const sends = [];
+    for (let j = i; j < Math.min(count, i + 16); j++)
+      sends.push(producer.send({ topic, body: randomBytes(bytes), keys: [`${prefix}-${j}`] }));
+    for (const r of await Promise.all(sends)) assert.equal(r.sendStatus, 'SEND_OK');
+  }
+}
+
+test('a slave copies the master CommitLog byte for byte across segments, builds its own queues and index, and serves the same records', async (t) => {
+  const cluster = await startCluster(t);
+  const slave = await startSlave(cluster);
+  const topic = uniqueName('Replicated');
+  await cluster.createTopic(topic, 4);
+  // ~2.6 MiB in 1 MiB segments: the copy rolls segments and crosses their BLANK tails.
+  await sendMany(t, cluster, topic, 600, 4096, 'k');
+  const master = cluster.broker;
+  await caughtUp(master, slave.broker);
+  const max = master.store.getMaxPhyOffset();
+  assert.ok(max > 2 * 1024 * 1024, `the data spans three segments (${max} bytes)`);
+  assert.ok(
+    commitLogBytes(slave.broker, 0, max).equals(commitLogBytes(master, 0, max)),
+    'the CommitLogs are identical',
+  );
+  for (let q = 0; q < 4; q++) {
+    const expected = master.store.getMaxOffsetInQueue(topic, q);
+    assert.equal(slave.broker.store.getMaxOffsetInQueue(topic, q), expected, `queue ${q}`);
+    const fromSlave = slave.broker.store.getMessage({
+      topic,
+      queueId: q,
+      offset: 0,
+      maxMsgNums: 32,
+    });
+    const fromMaster = master.store.getMessage({ topic, queueId: q, offset: 0, maxMsgNums: 32 });
+    assert.equal(fromSlave.status, 'FOUND');
+    assert.deepEqual(fromSlave.messages, fromMaster.messages, `the records of queue ${q}`);
+  }
+  const now = Date.now();
+  const byKey = slave.broker.store.queryMessage(topic, 'k-599', 4, 0, now + 1000);
+  assert.equal(byKey.messages.length, 1, 'the slave indexes keys itself');
+});
+
+test('a slave refuses sends with SERVICE_NOT_AVAILABLE and says it is a slave', async (t) => {
+  const cluster = await startCluster(t);
+  const slave = await startSlave(cluster);
+  const { call } = testClient(t);
+  const res = await call(
+    slave.broker.brokerAddr,
+    RequestCode.SEND_MESSAGE,
+    {
+      producerGroup: 'PID',
+      topic: uniqueName('ToSlave'),
+      defaultTopic: 'TBW102',
+      defaultTopicQueueNums: '4',
+      queueId: '0',
+      sysFlag: '0',
+      bornTimestamp: String(Date.now()),
+      flag: '0',
+      properties: '',
+      reconsumeTimes: '0',
+      unitMode: 'false',
+      batch: 'false',
+    },
+    Buffer.from('x'),
+  );
+  assert.equal(res.code, ResponseCode.SERVICE_NOT_AVAILABLE);
+  assert.match(res.remark ?? '', /slave/);
+  assert.equal(slave.broker.store.getMaxPhyOffset(), cluster.broker.store.getMaxPhyOffset());
+});
+
+test('a slave stopped while the master takes more resumes from its own max offset', async (t) => {
+  const cluster = await startCluster(t);
+  const topic = uniqueName('Resumed');
+  await cluster.createTopic(topic, 2);
+  let slave = await startSlave(cluster);
+  await sendMany(t, cluster, topic, 200, 2048, 'a');
+  await caughtUp(cluster.broker, slave.broker);
+  const before = slave.broker.store.getMaxPhyOffset();
+  await slave.stop();
+  await sendMany(t, cluster, topic, 300, 2048, 'b');
+  slave = await startSlave(cluster);
+  assert.equal(slave.broker.store.getMaxPhyOffset(), before, 'the restarted slave has what it had');
+  await caughtUp(cluster.broker, slave.broker);
+  const max = cluster.broker.store.getMaxPhyOffset();
+  assert.ok(commitLogBytes(slave.broker, 0, max).equals(commitLogBytes(cluster.broker, 0, max)));
+  for (let q = 0; q < 2; q++)
+    assert.equal(
+      slave.broker.store.getMaxOffsetInQueue(topic, q),
+      cluster.broker.store.getMaxOffsetInQueue(topic, q),
+    );
+});
+
+test('a new slave of a master past its first segment starts at the master current segment', async (t) => {
+  const cluster = await startCluster(t);
+  const topic = uniqueName('Late');
+  await cluster.createTopic(topic, 1);
+  await sendMany(t, cluster, topic, 300, 8192, 'l');
+  const segment = cluster.broker.store.config.mappedFileSizeCommitLog;
+  const from =
+    cluster.broker.store.getMaxPhyOffset() - (cluster.broker.store.getMaxPhyOffset() % segment);
+  assert.ok(from >= 2 * segment, `the master is in its third segment (${from})`);
+  const slave = await startSlave(cluster);
+  await caughtUp(cluster.broker, slave.broker);
+  assert.equal(slave.broker.store.getMinPhyOffset(), from);
+  const max = cluster.broker.store.getMaxPhyOffset();
+  assert.ok(
+    commitLogBytes(slave.broker, from, max).equals(commitLogBytes(cluster.broker, from, max)),
+    'the CommitLogs are identical from there',
+  );
+  const first = cluster.broker.store.getMessage({
+    topic,
+    queueId: 0,
+    offset: slave.broker.store.getMinOffsetInQueue(topic, 0),
+    maxMsgNums: 1,
+  });
+  const got = slave.broker.store.getMessage({
+    topic,
+    queueId: 0,
+    offset: slave.broker.store.getMinOffsetInQueue(topic, 0),
+    maxMsgNums: 1,
+  });
+  assert.deepEqual(got.messages, first.messages, 'its queue starts with the first record it has');
+  assert.equal(slave.broker.store.getMaxOffsetInQueue(topic, 0), 300);
+});
+
+test('a SYNC_MASTER answers SLAVE_NOT_AVAILABLE with no slave and SEND_OK once a slave has the bytes', async (t) => {
+  const cluster = await startCluster(t, { brokerRole: 'SYNC_MASTER' });
+  const topic = uniqueName('Sync');
+  await cluster.createTopic(topic, 2);
+  const producer = await started(
+    t,
+    sdkClient(t, cluster).createProducer({ producerGroup: uniqueName('PID') }),
+  );
+  const alone = await producer.send({ topic, body: 'no slave yet' });
+  assert.equal(alone.sendStatus, 'SLAVE_NOT_AVAILABLE');
+  const slave = await startSlave(cluster);
+  await waitUntil(() => cluster.broker.ha?.connectionCount === 1, 10000, 'the slave connects');
+  const sends = await Promise.all(
+    Array.from({ length: 64 }, (_v, i) => producer.send({ topic, body: `sync-${i}` })),
+  );
+  assert.deepEqual(new Set(sends.map((s) => s.sendStatus)), new Set(['SEND_OK']));
+  // Acknowledged means the slave has it: no waiting needed here.
+  const last = Math.max(...sends.map((s) => Number.parseInt(s.offsetMsgId.slice(16), 16)));
+  assert.ok(slave.broker.store.getMaxPhyOffset() > last, 'every acknowledged send is on the slave');
+});
