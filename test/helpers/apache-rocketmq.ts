@@ -102,14 +102,18 @@ async function end(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Apache RocketMQ's name server and one broker, with the given extra broker.conf lines. */
-export async function startApacheRocketMQ(
-  brokerConf: Record<string, string> = {},
-): Promise<ApacheRocketMQ> {
+/** A Java process of the Apache distribution: its address, its folder, and how to stop it. */
+export interface ApacheProcess {
+  addr: string;
+  /** The process's folder (a broker's store is `${base}/store`). */
+  base: string;
+  stop(): Promise<void>;
+}
+
+function jvmCommon(base: string): string[] {
   const { classpath } = buildJavaSuite('apache-broker');
-  const base = mkdtempSync(join(tmpdir(), 'rmq-apache-'));
-  mkdirSync(join(base, 'home'));
-  const common = [
+  mkdirSync(join(base, 'home'), { recursive: true });
+  return [
     `-Duser.home=${join(base, 'home')}`,
     `-Drocketmq.home.dir=${base}`,
     '-XX:+UseG1GC',
@@ -117,15 +121,19 @@ export async function startApacheRocketMQ(
     '-cp',
     classpath,
   ];
+}
+
+/** Apache RocketMQ's name server on a free port. */
+export async function startApacheNamesrv(): Promise<ApacheProcess> {
+  const base = mkdtempSync(join(tmpdir(), 'rmq-apache-ns-'));
   const nsPort = await freePort();
   writeFileSync(join(base, 'namesrv.conf'), `listenPort=${nsPort}\nbindAddress=127.0.0.1\n`);
-  const namesrv = `127.0.0.1:${nsPort}`;
   const ns = await boot(
     [
       '-Xms256m',
       '-Xmx256m',
       '-Drmq.logback.configurationFile=rmq.namesrv.logback.xml',
-      ...common,
+      ...jvmCommon(base),
       'org.apache.rocketmq.namesrv.NamesrvStartup',
       '-c',
       join(base, 'namesrv.conf'),
@@ -133,6 +141,25 @@ export async function startApacheRocketMQ(
     'the Apache name server',
     60000,
   );
+  return {
+    addr: `127.0.0.1:${nsPort}`,
+    base,
+    async stop() {
+      await end(ns.child);
+      rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * One Apache RocketMQ broker registered with `namesrv` (Apache's or ours), broker-a's master
+ * unless `brokerConf` says otherwise; its HA channel is on listenPort + 1.
+ */
+export async function startApacheBroker(
+  namesrv: string,
+  brokerConf: Record<string, string> = {},
+): Promise<ApacheProcess> {
+  const base = mkdtempSync(join(tmpdir(), 'rmq-apache-broker-'));
   const port = await brokerPort();
   const conf = {
     brokerClusterName: 'DefaultCluster',
@@ -165,7 +192,7 @@ export async function startApacheRocketMQ(
         '-Xmx512m',
         '-XX:MaxDirectMemorySize=512m',
         '-Drmq.logback.configurationFile=rmq.broker.logback.xml',
-        ...common,
+        ...jvmCommon(base),
         'org.apache.rocketmq.broker.BrokerStartup',
         '-c',
         join(base, 'broker.conf'),
@@ -174,17 +201,37 @@ export async function startApacheRocketMQ(
       120000,
     );
   } catch (err) {
-    await end(ns.child);
     rmSync(base, { recursive: true, force: true });
     throw err;
   }
   return {
-    namesrv,
-    broker: `127.0.0.1:${port}`,
+    addr: `127.0.0.1:${port}`,
+    base,
     async stop() {
       await end(broker.child);
-      await end(ns.child);
       rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Apache RocketMQ's name server and one broker, with the given extra broker.conf lines. */
+export async function startApacheRocketMQ(
+  brokerConf: Record<string, string> = {},
+): Promise<ApacheRocketMQ> {
+  const ns = await startApacheNamesrv();
+  let broker: ApacheProcess;
+  try {
+    broker = await startApacheBroker(ns.addr, brokerConf);
+  } catch (err) {
+    await ns.stop();
+    throw err;
+  }
+  return {
+    namesrv: ns.addr,
+    broker: broker.addr,
+    async stop() {
+      await broker.stop();
+      await ns.stop();
     },
   };
 }
