@@ -110,6 +110,12 @@ export const brokerConfigSchema = {
     min: 1024,
     doc: 'Most CommitLog bytes in one frame from a master to a slave.',
   },
+  slaveSynchronizeInterval: {
+    type: 'int',
+    default: 10000,
+    min: 100,
+    doc: "Milliseconds between a slave's copies of its master's topics, subscription groups, consumer offsets and delay offsets (also copied at once when the master becomes known).",
+  },
   haMaxGapNotInSync: {
     type: 'int',
     default: 268435456,

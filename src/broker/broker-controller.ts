@@ -40,6 +40,7 @@ import type { BrokerCluster } from './operations/broker-gateway.ts';
 import { RemotingBrokerCluster, storeAddrOf } from './cluster/remoting-broker-cluster.ts';
 import { HAService } from './ha/ha-service.ts';
 import { HAClient } from './ha/ha-client.ts';
+import { SlaveSynchronize } from './ha/slave-synchronize.ts';
 
 const CLIENT_SCAN_INTERVAL_MS = 10000;
 
@@ -73,6 +74,8 @@ export class BrokerController {
   readonly ha: HAService | undefined;
   /** A slave's connection to its master's HA channel. */
   readonly haClient: HAClient | undefined;
+  /** A slave's copy of its master's metadata. */
+  readonly slaveSync: SlaveSynchronize | undefined;
   /** Schedule, timer, transaction and POP revive run on a master only: a slave's store is a copy. */
   private masterServicesStarted = false;
 
@@ -176,6 +179,17 @@ export class BrokerController {
         housekeepingIntervalMs: config.haHousekeepingInterval,
         logger: haLogger,
       });
+      this.slaveSync = new SlaveSynchronize({
+        client: this.client,
+        intervalMs: config.slaveSynchronizeInterval,
+        logger: haLogger,
+        sink: {
+          replaceTopics: (configs, version) => this.internals.topics.replaceAll(configs, version),
+          replaceGroups: (configs, version) => this.internals.groups.replaceAll(configs, version),
+          putConsumerOffsets: (table) => this.internals.offsets.putAll(table),
+          replaceDelayOffsets: (table) => this.schedule.replaceOffsets(table),
+        },
+      });
     } else {
       this.ha = new HAService({
         store: this.store,
@@ -233,6 +247,7 @@ export class BrokerController {
         // A slave without haMasterAddress replicates from the master the name server names.
         if (this.haClient && !config.haMasterAddress && master.haServerAddr)
           this.haClient.setMasterAddress(master.haServerAddr);
+        this.slaveSync?.setMasterAddr(master.masterAddr);
       },
       body: () => ({
         topicConfigSerializeWrapper: {
@@ -309,6 +324,7 @@ export class BrokerController {
     if (this.haClient) {
       if (config.haMasterAddress) this.haClient.setMasterAddress(config.haMasterAddress);
       this.haClient.start();
+      this.slaveSync?.start();
     }
     await this.server.start();
     await this.fastServer?.start();
@@ -347,6 +363,7 @@ export class BrokerController {
     await this.client.shutdown();
     await this.cluster.shutdown();
     this.haClient?.shutdown();
+    this.slaveSync?.shutdown();
     await this.ha?.shutdown();
     if (this.masterServicesStarted) {
       this.masterServicesStarted = false;

@@ -150,6 +150,13 @@ test('a rocketmq-ts slave replicates an Apache RocketMQ master byte for byte and
     1,
     'our slave indexes the keys of the records it copied',
   );
+  // The metadata too, from the fastjson bodies of the Apache master.
+  await slave.slaveSync?.syncAll();
+  assert.equal(slave.internals.topics.get(topic)?.writeQueueNums, 4, 'the topic config is copied');
+  assert.ok(
+    (slave.slaveSync?.lastSyncTimestamp ?? 0) > 0,
+    'every metadata table of the Apache master is read',
+  );
 });
 
 test('an Apache RocketMQ slave replicates a rocketmq-ts master byte for byte and builds its queues', async (t) => {

@@ -105,6 +105,14 @@ export class ConsumerOffsetManager {
     this.dirty = true;
   }
 
+  /** A slave takes in its master's offsets (SlaveSynchronize); offsets of other keys stay. */
+  putAll(offsetTable: Record<string, Record<string, number>>): void {
+    for (const [key, queues] of Object.entries(offsetTable))
+      for (const [q, offset] of Object.entries(queues))
+        if (Number.isSafeInteger(offset)) this.put(key, Number(q), offset);
+    this.persist();
+  }
+
   /** Every committed offset, "topic@group" -> queue id -> offset (ConsumerOffsetSerializeWrapper). */
   snapshot(): Record<string, Record<string, number>> {
     const offsetTable: Record<string, Record<string, number>> = {};

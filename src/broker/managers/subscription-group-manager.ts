@@ -74,6 +74,15 @@ export class SubscriptionGroupManager {
     this.persist();
   }
 
+  /** A slave takes its master's table whole (SlaveSynchronize). */
+  replaceAll(configs: readonly SubscriptionGroupConfig[], version: DataVersion | undefined): void {
+    this.table.clear();
+    for (const g of configs)
+      this.table.set(g.groupName, newSubscriptionGroupConfig(g.groupName, g));
+    if (version) this.dataVersion = { ...version };
+    this.persist();
+  }
+
   delete(group: string): boolean {
     const had = this.table.delete(group);
     if (had) this.persist();

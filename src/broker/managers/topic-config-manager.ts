@@ -64,6 +64,16 @@ export class TopicConfigManager {
     return had;
   }
 
+  /** A slave takes its master's table whole (SlaveSynchronize); true when it differed. */
+  replaceAll(configs: readonly TopicConfig[], version: DataVersion): boolean {
+    if (JSON.stringify(version) === JSON.stringify(this.dataVersion)) return false;
+    this.table.clear();
+    for (const tc of configs) this.table.set(tc.topicName, tc);
+    this.dataVersion = { ...version };
+    this.persist();
+    return true;
+  }
+
   /** A topic for a retry or DLQ queue of a group: one queue, created on first use. */
   createSystemGroupTopic(
     topic: string,

@@ -153,6 +153,17 @@ export class ScheduleMessageService {
     return Object.fromEntries(this.offsets);
   }
 
+  /**
+   * A slave takes its master's delay progress (SlaveSynchronize), so that promoted it starts
+   * from there instead of replaying every level.
+   */
+  replaceOffsets(offsetTable: Record<string, number>): void {
+    this.offsets.clear();
+    for (const [level, offset] of Object.entries(offsetTable))
+      if (Number.isSafeInteger(offset)) this.offsets.set(Number(level), offset);
+    this.persist();
+  }
+
   persist(): void {
     writeJsonFile(this.path, { offsetTable: Object.fromEntries(this.offsets) });
   }

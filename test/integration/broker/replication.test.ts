@@ -216,3 +216,64 @@ test('a SYNC_MASTER answers SLAVE_NOT_AVAILABLE with no slave and SEND_OK once a
   const last = Math.max(...sends.map((s) => Number.parseInt(s.offsetMsgId.slice(16), 16)));
   assert.ok(slave.broker.store.getMaxPhyOffset() > last, 'every acknowledged send is on the slave');
 });
+
+test('a slave copies its master topics, subscription groups, consumer offsets and delay offsets, at once and on every interval', async (t) => {
+  const cluster = await startCluster(t);
+  const topic = uniqueName('Meta');
+  const group = uniqueName('GID');
+  await cluster.createTopic(topic, 3);
+  const { call } = testClient(t);
+  const master = cluster.brokerAddr;
+  const created = await call(
+    master,
+    RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP,
+    {},
+    {
+      groupName: group,
+      consumeEnable: true,
+      consumeBroadcastEnable: false,
+      retryMaxTimes: 7,
+    },
+  );
+  assert.equal(created.code, ResponseCode.SUCCESS, created.remark);
+  const commit = (offset: number) =>
+    call(master, RequestCode.UPDATE_CONSUMER_OFFSET, {
+      consumerGroup: group,
+      topic,
+      queueId: '1',
+      commitOffset: String(offset),
+    });
+  assert.equal((await commit(5)).code, ResponseCode.SUCCESS);
+  const producer = await started(
+    t,
+    sdkClient(t, cluster).createProducer({ producerGroup: uniqueName('PID') }),
+  );
+  await producer.send({ topic, body: 'later', properties: { DELAY: '1' } });
+  await waitUntil(
+    () => (cluster.broker.internals.delayOffsets()['1'] ?? 0) > 0,
+    10000,
+    'the master delivers the level-1 message',
+  );
+  const slave = await startSlave(cluster, 'broker-a-s', { slaveSynchronizeInterval: 200 });
+  const sync = slave.broker.slaveSync;
+  assert.ok(sync);
+  await waitUntil(() => sync.lastSyncTimestamp > 0, 10000, 'the slave copies the metadata');
+  const s = slave.broker.internals;
+  assert.equal(s.topics.get(topic)?.readQueueNums, 3);
+  assert.deepEqual(s.topics.version, cluster.broker.internals.topics.version);
+  assert.equal(s.groups.get(group)?.retryMaxTimes, 7);
+  assert.equal(s.offsets.query(group, topic, 1), 5);
+  const delay = JSON.parse(
+    readFileSync(
+      join(slave.broker.store.config.storePathRootDir, 'config', 'delayOffset.json'),
+      'utf8',
+    ),
+  ) as { offsetTable: Record<string, number> };
+  assert.deepEqual(delay.offsetTable, cluster.broker.internals.delayOffsets());
+  assert.equal((await commit(9)).code, ResponseCode.SUCCESS);
+  await waitUntil(
+    () => s.offsets.query(group, topic, 1) === 9,
+    10000,
+    'the next pass copies the new offset',
+  );
+});
