@@ -1,3 +1,4 @@
+import type { HARuntimeInfo } from '../common/protocol-data/ha-runtime-info.ts';
 import { RequestCode } from '../remoting/protocol/request-code.ts';
 import { ResponseCode } from '../remoting/protocol/response-code.ts';
 import { parseProperties } from '../common/config/properties-parser.ts';
@@ -394,6 +395,13 @@ export class AdminClient extends AdminTransport {
     return AdminTransport.json<{ table: Record<string, string> }>(
       await this.call(brokerAddr, 'Broker status', RequestCode.GET_BROKER_RUNTIME_INFO),
     ).table;
+  }
+
+  /** A master's slaves and how far behind each is, or a slave's master (GET_BROKER_HA_STATUS). */
+  async haStatus(brokerAddr: string): Promise<HARuntimeInfo> {
+    return AdminTransport.json<HARuntimeInfo>(
+      await this.call(brokerAddr, 'HA status', RequestCode.GET_BROKER_HA_STATUS),
+    );
   }
 
   /** Every key a broker runs with (GET_BROKER_CONFIG). */

@@ -41,6 +41,7 @@ import { RemotingBrokerCluster, storeAddrOf } from './cluster/remoting-broker-cl
 import { HAService } from './ha/ha-service.ts';
 import { HAClient } from './ha/ha-client.ts';
 import { SlaveSynchronize } from './ha/slave-synchronize.ts';
+import type { HARuntimeInfo } from '../common/protocol-data/ha-runtime-info.ts';
 
 const CLIENT_SCAN_INTERVAL_MS = 10000;
 
@@ -142,6 +143,7 @@ export class BrokerController {
       delayOffsets: () => this.schedule.offsetsSnapshot(),
       recallTimer: (uniqKey, deliverMs) => this.timer.recall(uniqKey, deliverMs),
       clusterQueues: (topic) => this.cluster.route(topic),
+      haRuntimeInfo: () => this.haRuntimeInfo(),
       hold,
       storeHost: encodeSocketAddress('127.0.0.1', config.listenPort),
       logger: this.logger,
@@ -344,6 +346,26 @@ export class BrokerController {
       { addr: this.brokerAddr, namesrv: this.registration.nameServers },
       'Broker started',
     );
+  }
+
+  /** Replication as GET_BROKER_HA_STATUS reports it. */
+  private haRuntimeInfo(): HARuntimeInfo {
+    const slaves = this.ha?.slaves() ?? [];
+    return {
+      master: !this.haClient,
+      masterCommitLogMaxOffset: this.haClient ? 0 : this.store.getMaxPhyOffset(),
+      inSyncSlaveNums: slaves.filter((s) => s.inSync).length,
+      haConnectionInfo: slaves,
+      haClientRuntimeInfo: this.haClient?.runtimeInfo() ?? {
+        masterAddr: '',
+        transferredByteInSecond: 0,
+        maxOffset: 0,
+        lastReadTimestamp: 0,
+        lastWriteTimestamp: 0,
+        masterFlushOffset: 0,
+        isActivated: false,
+      },
+    };
   }
 
   private notifyConsumerIdsChanged(group: string): void {

@@ -90,6 +90,8 @@ test('mqadmin clusterList and brokerStatus show the broker, active, with the put
   assert.match(status.get('putTps') ?? '', /^\d+\.\d+ \d+\.\d+ \d+\.\d+$/);
   assert.match(status.get('commitLogDirCapacity') ?? '', /^Total : .+, Free : .+\.$/);
   assert.equal(status.get('brokerActive'), 'true');
+  const ha = clean(await mqadmin('haStatus', '-b', brokerAddr()), 'haStatus');
+  assert.match(ha, /#MasterCommitLogMaxOffset\t\d+\n#SlaveNum\t0\n#InSyncSlaveNum\t0/, ha);
 });
 
 test('mqadmin creates, inspects, restricts and deletes a topic', async () => {

@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { ReplicationStore } from '../../store/api.ts';
+import type { HAClientRuntimeInfo } from '../../common/protocol-data/ha-runtime-info.ts';
 import { encodeReport, readOffset, TRANSFER_HEADER_SIZE } from './ha-protocol.ts';
 
 export interface HAClientOptions {
@@ -12,15 +13,6 @@ export interface HAClientOptions {
 
 /** How long a slave waits before connecting again after a failed or lost connection. */
 const RECONNECT_DELAY_MS = 1000;
-
-/** The slave's replication state, as `haStatus` shows it. */
-export interface HAClientStatus {
-  masterHaAddress: string;
-  connected: boolean;
-  maxPhyOffset: number;
-  reportedOffset: number;
-  lastReadTimestamp: number;
-}
 
 /**
  * A slave's HA channel (RocketMQ's HAClient): connects to the master's haListenPort, reports its
@@ -46,6 +38,9 @@ export class HAClient {
   /** Where the body being received lands, and how much of it is still to come. */
   private bodyOffset = 0;
   private bodyLeft = 0;
+  private receivedThisSecond = 0;
+  private secondStart = Date.now();
+  private transferredByteInSecond = 0;
 
   constructor(options: HAClientOptions) {
     this.o = options;
@@ -69,14 +64,21 @@ export class HAClient {
     this.connectSoon(0);
   }
 
-  status(): HAClientStatus {
+  /** The slave's side as GET_BROKER_HA_STATUS reports it. */
+  runtimeInfo(): HAClientRuntimeInfo {
     return {
-      masterHaAddress: this.masterAddress,
-      connected: this.connected,
-      maxPhyOffset: this.o.store.getMaxPhyOffset(),
-      reportedOffset: this.reported,
+      masterAddr: this.masterAddress,
+      transferredByteInSecond: this.transferredByteInSecond,
+      maxOffset: this.o.store.getMaxPhyOffset(),
       lastReadTimestamp: this.lastRead,
+      lastWriteTimestamp: this.lastWrite,
+      masterFlushOffset: 0,
+      isActivated: this.connected,
     };
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
   }
 
   private connectSoon(delayMs: number): void {
@@ -124,6 +126,7 @@ export class HAClient {
 
   private onData(chunk: Buffer): void {
     this.lastRead = Date.now();
+    this.receivedThisSecond += chunk.length;
     try {
       this.consume(chunk);
     } catch (err) {
@@ -171,8 +174,15 @@ export class HAClient {
   }
 
   private housekeep(): void {
-    if (!this.connected) return;
     const now = Date.now();
+    if (now - this.secondStart >= 1000) {
+      this.transferredByteInSecond = Math.round(
+        (this.receivedThisSecond * 1000) / (now - this.secondStart),
+      );
+      this.receivedThisSecond = 0;
+      this.secondStart = now;
+    }
+    if (!this.connected) return;
     if (now - this.lastRead > this.o.housekeepingIntervalMs) {
       this.o.logger.warn(
         { master: this.masterAddress, silentMs: now - this.lastRead },

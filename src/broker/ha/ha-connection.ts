@@ -40,6 +40,10 @@ export class HAConnection {
   private readonly timer: NodeJS.Timeout;
   private closed = false;
   private waitingDrain = false;
+  /** Bytes sent in the current second and in the last whole one. */
+  private sentThisSecond = 0;
+  private secondStart = Date.now();
+  transferredByteInSecond = 0;
 
   constructor(socket: Socket, deps: HAConnectionDeps) {
     this.socket = socket;
@@ -110,10 +114,18 @@ export class HAConnection {
     this.socket.uncork();
     if (!more) this.waitingDrain = true;
     this.lastWrite = Date.now();
+    this.sentThisSecond += data?.length ?? 0;
   }
 
   private housekeep(): void {
     const now = Date.now();
+    if (now - this.secondStart >= 1000) {
+      this.transferredByteInSecond = Math.round(
+        (this.sentThisSecond * 1000) / (now - this.secondStart),
+      );
+      this.sentThisSecond = 0;
+      this.secondStart = now;
+    }
     if (now - this.lastRead > this.deps.housekeepingIntervalMs) {
       this.deps.logger.warn(
         { slave: this.clientAddress, silentMs: now - this.lastRead },

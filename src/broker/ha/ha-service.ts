@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { PutMessageStatus, type ReplicaAck, type ReplicationStore } from '../../store/api.ts';
+import type { HAConnectionRuntimeInfo } from '../../common/protocol-data/ha-runtime-info.ts';
 import { HAConnection } from './ha-connection.ts';
 
 export interface HAServiceOptions {
@@ -19,16 +20,6 @@ interface ReplicaWaiter {
   endOffset: number;
   deadline: number;
   done: (status: PutMessageStatus) => void;
-}
-
-/** One slave as `haStatus` shows it. */
-export interface SlaveStatus {
-  address: string;
-  requestOffset: number;
-  ackOffset: number;
-  transferredOffset: number;
-  /** Master's max offset minus the slave's acknowledged one. */
-  lagBytes: number;
 }
 
 /**
@@ -81,15 +72,20 @@ export class HAService implements ReplicaAck {
     return this.pushedOffset;
   }
 
-  slaves(): SlaveStatus[] {
+  /** The slaves as GET_BROKER_HA_STATUS reports them. */
+  slaves(): HAConnectionRuntimeInfo[] {
     const max = this.o.store.getMaxPhyOffset();
-    return [...this.connections].map((c) => ({
-      address: c.clientAddress,
-      requestOffset: c.requestOffset,
-      ackOffset: c.ackOffset,
-      transferredOffset: c.transferredOffset,
-      lagBytes: c.ackOffset < 0 ? max : Math.max(0, max - c.ackOffset),
-    }));
+    return [...this.connections].map((c) => {
+      const ack = Math.max(0, c.ackOffset);
+      return {
+        addr: c.clientAddress,
+        slaveAckOffset: ack,
+        diff: max - ack,
+        inSync: max - ack < this.o.maxGapNotInSync,
+        transferredByteInSecond: c.transferredByteInSecond,
+        transferFromWhere: c.transferredOffset,
+      };
+    });
   }
 
   /** A slave is connected and within haMaxGapNotInSync of `masterPutWhere` (RocketMQ's isSlaveOK). */

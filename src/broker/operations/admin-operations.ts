@@ -1,3 +1,4 @@
+import type { HARuntimeInfo } from '../../common/protocol-data/ha-runtime-info.ts';
 import { MQ_VERSION_ORDINAL, PRODUCT_VERSION } from '../../common/constants/version.ts';
 import { javaDouble } from '../services/runtime-stats.ts';
 import { checkTopicName, SystemTopic } from '../../common/constants/topic-validator.ts';
@@ -176,6 +177,11 @@ export class AdminOperations {
     return this.d.consumers.get(group);
   }
 
+  /** GET_BROKER_HA_STATUS: a master's slaves and how far behind each is, or a slave's master. */
+  haStatus(): HARuntimeInfo {
+    return this.d.haRuntimeInfo();
+  }
+
   /** GET_BROKER_RUNTIME_INFO's table, with the keys mqadmin's clusterList and brokerStatus read. */
   runtimeInfo(): Record<string, string> {
     const { config, store, topics, groups, consumers, stats } = this.d;
@@ -230,8 +236,27 @@ export class AdminOperations {
       consumerGroupCount: String(groups.all().length),
       onlineConsumerGroups: String(consumers.groupNames().length),
       rssBytes: String(process.memoryUsage().rss),
+      ...replicationInfo(this.d.haRuntimeInfo()),
     };
   }
+}
+
+/**
+ * Replication figures for the runtime table: a master's slaves in sync and how many bytes the
+ * furthest one is behind (RocketMQ's slaveFallBehindMuch), a slave's master and copy offset.
+ */
+function replicationInfo(ha: HARuntimeInfo): Record<string, string> {
+  if (!ha.master)
+    return {
+      haMasterAddress: ha.haClientRuntimeInfo.masterAddr,
+      haConnected: String(ha.haClientRuntimeInfo.isActivated),
+      haTransferredByteInSecond: String(ha.haClientRuntimeInfo.transferredByteInSecond),
+    };
+  return {
+    haSlaveNum: String(ha.haConnectionInfo.length),
+    inSyncSlaveNums: String(ha.inSyncSlaveNums),
+    slaveFallBehindMuch: String(Math.max(0, ...ha.haConnectionInfo.map((c) => c.diff))),
+  };
 }
 
 /** RocketMQ's humanReadableByteCount (binary units): "512 B", "1.5 KiB", "252.0 GiB". */

@@ -12,6 +12,7 @@ import type { PopService } from '../services/pop-service.ts';
 import type { RuntimeStats } from '../services/runtime-stats.ts';
 import type { MessageRequestModeManager } from '../managers/message-request-mode-manager.ts';
 import type { BrokerQueues } from './broker-queues.ts';
+import type { HARuntimeInfo } from '../../common/protocol-data/ha-runtime-info.ts';
 
 /**
  * What the operations are built over: the store, the persisted tables and the background services.
@@ -46,4 +47,6 @@ export interface CoreDeps {
   recallTimer: (uniqKey: string, deliverMs: number) => boolean;
   /** A topic's queues on every broker of the cluster: this one's table and the name servers' route. */
   clusterQueues: (topic: string) => Promise<BrokerQueues[]>;
+  /** Replication: this master's slaves, or this slave's master (GET_BROKER_HA_STATUS). */
+  haRuntimeInfo: () => HARuntimeInfo;
 }

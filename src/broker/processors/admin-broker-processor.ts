@@ -203,4 +203,8 @@ function registerStatsAdmin(server: RemotingServer, ops: BrokerOperations): void
   server.registerProcessor(RequestCode.GET_BROKER_RUNTIME_INFO, (req) =>
     jsonResponse(req, { table: admin.runtimeInfo() }),
   );
+
+  server.registerProcessor(RequestCode.GET_BROKER_HA_STATUS, (req) =>
+    jsonResponse(req, admin.haStatus()),
+  );
 }

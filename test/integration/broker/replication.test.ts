@@ -19,6 +19,7 @@ import {
 } from '../../helpers/start-cluster.ts';
 import { testClient } from '../../helpers/remoting-call.ts';
 import { waitUntil } from '../../helpers/wait-for.ts';
+import { rmqAdminOk } from '../../helpers/rmq-admin.ts';
 
 /** A slave of the cluster's broker-a, with its store in `folder`. */
 function startSlave(
@@ -276,4 +277,55 @@ test('a slave copies its master topics, subscription groups, consumer offsets an
     10000,
     'the next pass copies the new offset',
   );
+});
+
+test('rmq admin haStatus shows a master its slave and how far behind it is, and a slave its master', async (t) => {
+  const cluster = await startCluster(t);
+  const slave = await startSlave(cluster);
+  const topic = uniqueName('Status');
+  await cluster.createTopic(topic, 1);
+  await sendMany(t, cluster, topic, 20, 1024, 's');
+  await caughtUp(cluster.broker, slave.broker);
+  const max = cluster.broker.store.getMaxPhyOffset();
+  await waitUntil(
+    () => cluster.broker.ha?.slaveAckOffset === max,
+    10000,
+    'the slave acknowledges the master max offset',
+  );
+  const onMaster = await rmqAdminOk(
+    'haStatus',
+    '-n',
+    cluster.namesrvAddr,
+    '-b',
+    cluster.brokerAddr,
+  );
+  assert.match(
+    onMaster,
+    new RegExp(`#MasterCommitLogMaxOffset\\t${max}\\n#SlaveNum\\t1\\n#InSyncSlaveNum\\t1`),
+  );
+  assert.match(onMaster, new RegExp(`127\\.0\\.0\\.1:\\d+ +${max} +0 +[\\d.]+ +OK `));
+  const byCluster = await rmqAdminOk('haStatus', '-n', cluster.namesrvAddr, '-c', 'DefaultCluster');
+  assert.match(byCluster, /#SlaveNum\t1/);
+  const onSlave = await rmqAdminOk(
+    'haStatus',
+    '-n',
+    cluster.namesrvAddr,
+    '-b',
+    slave.broker.brokerAddr,
+  );
+  assert.match(
+    onSlave,
+    new RegExp(
+      `#MasterAddr\\t127\\.0\\.0\\.1:${cluster.broker.ha?.port}\\n#CommitLogMaxOffset\\t${max}\\n`,
+    ),
+  );
+  const runtime = await rmqAdminOk(
+    'brokerStatus',
+    '-n',
+    cluster.namesrvAddr,
+    '-b',
+    cluster.brokerAddr,
+  );
+  assert.match(runtime, /inSyncSlaveNums\s+: 1\n/);
+  assert.match(runtime, /slaveFallBehindMuch\s+: 0\n/);
 });

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BrokerStatsData } from '../../../admin/admin-client.ts';
 import type { AdminCommand, CommandContext, CommandFamily } from './command.ts';
-import { keyValueLines, propertyLines, table } from './format.ts';
+import { humanTime, keyValueLines, propertyLines, table } from './format.ts';
 
 const num = (text: string | undefined): number => {
   const n = Number.parseFloat(text ?? '');
@@ -144,6 +144,92 @@ const brokerStatus: AdminCommand = {
   },
 };
 
+/** One broker's HA status in mqadmin haStatus's layout. */
+async function haStatusText(admin: CommandContext['admin'], addr: string): Promise<string> {
+  const info = await admin.haStatus(addr);
+  const kb = (bytes: number): string => (bytes / 1024).toFixed(2);
+  if (!info.master) {
+    const c = info.haClientRuntimeInfo;
+    return [
+      '',
+      `#MasterAddr\t${c.masterAddr}`,
+      `#CommitLogMaxOffset\t${c.maxOffset}`,
+      `#TransferSpeed(KB/s)\t${kb(c.transferredByteInSecond)}`,
+      `#LastReadTime\t${humanTime(c.lastReadTimestamp)}`,
+      `#LastWriteTime\t${humanTime(c.lastWriteTimestamp)}`,
+      `#MasterFlushOffset\t${c.masterFlushOffset}`,
+    ].join('\n');
+  }
+  const row = (cells: readonly (string | number)[]): string =>
+    cells
+      .map((v, i) =>
+        i === 0
+          ? String(v).padEnd(32) + ' '
+          : i === 1
+            ? String(v).padEnd(16)
+            : String(v).padStart(16),
+      )
+      .join(' ');
+  return [
+    '',
+    `#MasterAddr\t${addr}`,
+    `#MasterCommitLogMaxOffset\t${info.masterCommitLogMaxOffset}`,
+    `#SlaveNum\t${info.haConnectionInfo.length}`,
+    `#InSyncSlaveNum\t${info.inSyncSlaveNums}`,
+    row([
+      '#SlaveAddr',
+      '#SlaveAckOffset',
+      '#Diff',
+      '#TransferSpeed(KB/s)',
+      '#Status',
+      '#TransferFromWhere',
+    ]),
+    ...info.haConnectionInfo.map((c) =>
+      row([
+        c.addr,
+        c.slaveAckOffset,
+        c.diff,
+        kb(c.transferredByteInSecond),
+        c.inSync ? 'OK' : 'Fall Behind',
+        c.transferFromWhere,
+      ]),
+    ),
+  ].join('\n');
+}
+
+const haStatus: AdminCommand = {
+  name: 'haStatus',
+  desc: 'Show replication: each slave of a master and how far behind it is, or a slave and its master.',
+  flags: {
+    b: { long: 'brokerAddr', value: true, desc: 'broker address' },
+    c: { long: 'clusterName', value: true, desc: 'every master of this cluster' },
+    i: {
+      long: 'interval',
+      value: true,
+      desc: 'print again every this many seconds, until stopped',
+    },
+  },
+  oneOf: ['b', 'c'],
+  async run({ args, admin, print }) {
+    const once = async (): Promise<string> => {
+      const broker = args.get('b');
+      const addrs =
+        broker !== undefined
+          ? [broker]
+          : (await admin.mastersAndSlaves(args.need('c'))).map((g) => g.master);
+      const parts: string[] = [];
+      for (const addr of addrs) parts.push(await haStatusText(admin, addr));
+      return parts.join('\n');
+    };
+    const interval = args.int('i');
+    if (interval === undefined) return once();
+    for (;;) {
+      print(await once());
+      await sleep(Math.max(1, interval) * 1000);
+    }
+  },
+};
+
 const getBrokerConfig: AdminCommand = {
   name: 'getBrokerConfig',
   desc: 'Show every key a broker runs with (or every broker of a cluster).',
@@ -267,5 +353,5 @@ const statsAll: AdminCommand = {
 
 export const BROKER_COMMANDS: CommandFamily = {
   title: 'Clusters and brokers',
-  commands: [clusterList, brokerStatus, getBrokerConfig, updateBrokerConfig, statsAll],
+  commands: [clusterList, brokerStatus, haStatus, getBrokerConfig, updateBrokerConfig, statsAll],
 };
