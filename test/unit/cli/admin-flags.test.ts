@@ -99,6 +99,7 @@ const MQADMIN_FLAGS: Record<string, Record<string, string>> = {
   },
   clusterList: { m: 'moreStats!', i: 'interval', c: 'clusterName' },
   brokerStatus: { b: 'brokerAddr', c: 'clusterName' },
+  haStatus: { c: 'clusterName', b: 'brokerAddr', i: 'interval' },
   getBrokerConfig: { b: 'brokerAddr', c: 'clusterName' },
   updateBrokerConfig: {
     b: 'brokerAddr',
@@ -121,6 +122,7 @@ const EITHER_BROKER_OR_CLUSTER = [
   'updateSubGroup',
   'deleteSubGroup',
   'brokerStatus',
+  'haStatus',
   'getBrokerConfig',
   'updateBrokerConfig',
 ];
