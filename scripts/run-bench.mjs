@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick]`: the Remoting, SDK, gRPC and timer benchmarks one after another,
+// `npm run bench [-- --quick]`: the Remoting, SDK, gRPC, timer and replication benchmarks one after another,
 // each in its own process, every one given the same flags; stops at the first that fails.
 import { spawnSync } from 'node:child_process';
 
@@ -8,6 +8,7 @@ const benches = [
   'bench/sdk-bench.ts',
   'bench/grpc-bench.ts',
   'bench/timer-bench.ts',
+  'bench/replication-bench.ts',
 ];
 for (const bench of benches) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', bench, ...process.argv.slice(2)], {
