@@ -110,6 +110,11 @@ export const brokerConfigSchema = {
     min: 1024,
     doc: 'Most CommitLog bytes in one frame from a master to a slave.',
   },
+  slaveReadEnable: {
+    type: 'bool',
+    default: false,
+    doc: "Pulls may be served by slaves: a master tells a consumer whose backlog is cold (accessMessageInMemoryMaxRatio) to read from the group's whichBrokerWhenConsumeSlowly (1), and a slave sends it back to the group's brokerId (0) once it caught up. Off: every pull answer names the master.",
+  },
   slaveSynchronizeInterval: {
     type: 'int',
     default: 10000,

@@ -99,6 +99,8 @@ export class BrokerController {
       ...(storeLock ? { lock: storeLock } : {}),
       onMessageArrived: (topic, queueId, maxOffset) => {
         hold.notifyMessageArriving(topic, queueId, maxOffset);
+        // A slave copying records of a topic it has no config for: the master has a new topic.
+        if (this.slaveSync && !this.internals.topics.get(topic)) void this.slaveSync.syncAll();
         if (topic === SystemTopic.SCHEDULE_TOPIC) this.schedule.wake(queueId + 1);
         this.internals.pop.notifyMessageArriving(topic);
       },

@@ -91,6 +91,11 @@ export interface GetMessageResult {
   minOffset: number;
   maxOffset: number;
   bufferTotalSize: number;
+  /**
+   * The data read lies further behind the CommitLog's end than accessMessageInMemoryMaxRatio of
+   * the machine's memory: cold, better served by a slave (RocketMQ's suggestPullingFromSlave).
+   */
+  suggestPullingFromSlave?: boolean;
 }
 
 export interface GetMessageRequest {

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { pino, type Logger } from 'pino';
 import {
   decodeRecord,
@@ -481,6 +482,11 @@ export class MessageStore
       }
     }
     result.nextBeginOffset = next;
+    if (picks.length > 0) {
+      const pulledTo = (picks[picks.length - 3] as number) + (picks[picks.length - 2] as number);
+      result.suggestPullingFromSlave =
+        maxPhy - pulledTo > (totalmem() * this.config.accessMessageInMemoryMaxRatio) / 100;
+    }
     this.readRecords(picks, req, result);
     result.status = result.messages.length > 0 ? GetMessageStatus.FOUND : status;
   }

@@ -119,6 +119,13 @@ export const storeConfigSchema = {
     default: true,
     doc: 'Verify body CRCs while recovering after a crash.',
   },
+  accessMessageInMemoryMaxRatio: {
+    type: 'int',
+    default: 40,
+    min: 0,
+    max: 100,
+    doc: "A pull whose data lies further behind the CommitLog end than this percent of the machine's memory (cold, off the page cache) is told to read from a slave, when slaveReadEnable.",
+  },
   warmMapedFileEnable: {
     type: 'bool',
     default: false,

@@ -30,6 +30,8 @@ export interface PullOutcome extends Outcome {
   maxOffset: number;
   body?: Buffer;
   messageCount: number;
+  /** Which broker of the group the consumer should pull from next (0 the master). */
+  suggestWhichBrokerId?: number;
 }
 
 /**
@@ -68,6 +70,10 @@ export class PullOperations {
       : Math.min(input.suspendTimeoutMillis, cfg.shortPollingTimeMills);
     await this.d.hold.hold(input.topic, input.queueId, input.queueOffset, wait, input.onHold);
     return this.pullOnce(input, false);
+  }
+
+  private suggestBroker(group: string, cold: boolean): number {
+    return suggestedBroker(this.d.config.slaveReadEnable, this.d.groups.get(group), cold);
   }
 
   private pullOnce(input: PullInput, commit: boolean): PullOutcome {
@@ -119,10 +125,24 @@ export class PullOperations {
       minOffset: r.minOffset,
       maxOffset: r.maxOffset,
       messageCount: r.messages.length,
+      suggestWhichBrokerId: this.suggestBroker(input.group, r.suggestPullingFromSlave === true),
     };
     if (status === OperationStatus.SUCCESS) out.body = joinRecords(r.messages, r.bufferTotalSize);
     return out;
   }
+}
+
+/**
+ * RocketMQ's rule: with slaveReadEnable, a cold backlog goes to the group's
+ * whichBrokerWhenConsumeSlowly and a warm one to its brokerId; without it, to the master.
+ */
+function suggestedBroker(
+  slaveReadEnable: boolean,
+  group: { brokerId: number; whichBrokerWhenConsumeSlowly: number } | undefined,
+  cold: boolean,
+): number {
+  if (!slaveReadEnable) return 0;
+  return cold ? (group?.whichBrokerWhenConsumeSlowly ?? 1) : (group?.brokerId ?? 0);
 }
 
 /**

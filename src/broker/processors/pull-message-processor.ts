@@ -46,7 +46,7 @@ export function registerPullMessageProcessor(server: RemotingServer, ops: Broker
         nextBeginOffset: String(r.nextBeginOffset),
         minOffset: String(r.minOffset),
         maxOffset: String(r.maxOffset),
-        suggestWhichBrokerId: '0',
+        suggestWhichBrokerId: String(r.suggestWhichBrokerId ?? 0),
       },
       r.body,
     );

@@ -5,6 +5,7 @@ import { ResponseCode } from '../../remoting/protocol/response-code.ts';
 import { parseTagExpression } from '../../common/protocol-data/heartbeat-data.ts';
 import { MQClientError } from '../client-errors.ts';
 import type { ClientInstance } from '../client-instance.ts';
+import { readAddress } from '../route/topic-route-cache.ts';
 import { decodeMessages, type MessageQueue, type MessageView } from '../message.ts';
 
 export type PullStatus = 'FOUND' | 'NO_NEW_MSG' | 'NO_MATCHED_MSG' | 'OFFSET_ILLEGAL';
@@ -39,16 +40,33 @@ export interface PullRequest {
   commitOffset?: number;
 }
 
-/** One PULL_MESSAGE round trip, shared by the pull consumers. */
+/** Which broker of a group each queue is read from next, as the last pull answer suggested. */
+const suggestions = new WeakMap<ClientInstance, Map<string, number>>();
+
+const queueKey = (q: MessageQueue): string => `${q.topic}@${q.brokerName}@${q.queueId}`;
+
+/**
+ * One PULL_MESSAGE round trip, shared by the pull consumers. It goes to the broker of the group
+ * the previous answer suggested (suggestWhichBrokerId: a slave for a cold backlog when the broker
+ * allows slave reads), to the master otherwise, and to a slave when the master is not in the
+ * route; a pull from a slave does not carry the offset commit (RocketMQ's client rule).
+ */
 export async function pullOnce(client: ClientInstance, r: PullRequest): Promise<PullResult> {
   const route = await client.route(r.queue.topic);
-  const addr = route.masters.get(r.queue.brokerName) ?? client.masterAddr(r.queue.brokerName);
-  if (!addr)
-    throw new MQClientError('NO_ROUTE', `No master address for broker ${r.queue.brokerName}`);
+  let table = suggestions.get(client);
+  if (!table) {
+    table = new Map();
+    suggestions.set(client, table);
+  }
+  const key = queueKey(r.queue);
+  const target = readAddress(route, r.queue.brokerName, table.get(key) ?? 0);
+  const addr = target?.addr ?? client.masterAddr(r.queue.brokerName);
+  if (!addr) throw new MQClientError('NO_ROUTE', `No address for broker ${r.queue.brokerName}`);
   const suspend = r.suspendTimeoutMillis ?? 0;
   let sysFlag = PullSysFlag.SUBSCRIPTION;
   if (suspend > 0) sysFlag |= PullSysFlag.SUSPEND;
-  if (r.commitOffset !== undefined && r.commitOffset >= 0) sysFlag |= PullSysFlag.COMMIT_OFFSET;
+  if (r.commitOffset !== undefined && r.commitOffset >= 0 && (target?.brokerId ?? 0) === 0)
+    sysFlag |= PullSysFlag.COMMIT_OFFSET;
   const res = await client.call(
     addr,
     `Pull ${r.queue.topic}-${r.queue.queueId}`,
@@ -68,6 +86,9 @@ export async function pullOnce(client: ClientInstance, r: PullRequest): Promise<
     suspend + client.requestTimeoutMs,
     Object.keys(STATUS_BY_CODE).map(Number),
   );
+  const suggested = Number(res.extFields?.suggestWhichBrokerId ?? 0);
+  if (suggested > 0) table.set(key, suggested);
+  else table.delete(key);
   const pullStatus = STATUS_BY_CODE[res.code] ?? 'NO_NEW_MSG';
   const tags = r.expressionType === 'SQL92' ? undefined : parseTagExpression(r.expression);
   const all =
@@ -82,11 +103,11 @@ export async function pullOnce(client: ClientInstance, r: PullRequest): Promise<
   };
 }
 
+/** The master of the queue's broker group, or a slave of it while the master is down. */
 async function brokerOf(client: ClientInstance, queue: MessageQueue): Promise<string> {
   const route = await client.route(queue.topic);
-  const addr = route.masters.get(queue.brokerName) ?? client.masterAddr(queue.brokerName);
-  if (!addr)
-    throw new MQClientError('NO_ROUTE', `No master address for broker ${queue.brokerName}`);
+  const addr = readAddress(route, queue.brokerName, 0)?.addr ?? client.masterAddr(queue.brokerName);
+  if (!addr) throw new MQClientError('NO_ROUTE', `No address for broker ${queue.brokerName}`);
   return addr;
 }
 

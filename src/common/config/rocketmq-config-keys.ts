@@ -8,7 +8,6 @@
  */
 export const ROCKETMQ_BROKER_KEYS: ReadonlySet<string> = new Set([
   'accessMessageInMemoryHotRatio',
-  'accessMessageInMemoryMaxRatio',
   'accountStatsEnable',
   'accountStatsPrintZeroValues',
   'ackMessageThreadPoolNums',
@@ -366,7 +365,6 @@ export const ROCKETMQ_BROKER_KEYS: ReadonlySet<string> = new Set([
   'shutdownWaitTimeSeconds',
   'skipPreOnline',
   'skipWhenCKRePutReachMaxTimes',
-  'slaveReadEnable',
   'slaveTimeout',
   'socksProxyConfig',
   'spinLockCollisionRetreatOptimalDegree',

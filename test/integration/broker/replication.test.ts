@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { BrokerController } from '../../../src/broker/broker-controller.ts';
 import { RequestCode } from '../../../src/remoting/protocol/request-code.ts';
 import { ResponseCode } from '../../../src/remoting/protocol/response-code.ts';
+import { createClient } from '../../../src/client/index.ts';
 import { sdkClient, started } from '../../helpers/sdk.ts';
 import {
   startAnotherBroker,
@@ -328,4 +329,61 @@ test('rmq admin haStatus shows a master its slave and how far behind it is, and 
   );
   assert.match(runtime, /inSyncSlaveNums\s+: 1\n/);
   assert.match(runtime, /slaveFallBehindMuch\s+: 0\n/);
+});
+
+test('with slaveReadEnable a cold backlog is read from the slave, warm reads go back to the master, and reads go on from the slave while the master is down', async (t) => {
+  // Ratio 0: every backlog counts as cold on the master; the slave (100) never finds one cold.
+  const cluster = await startCluster(t, {
+    slaveReadEnable: true,
+    accessMessageInMemoryMaxRatio: 0,
+  });
+  const slave = await startSlave(cluster, 'broker-a-s', {
+    slaveReadEnable: true,
+    accessMessageInMemoryMaxRatio: 100,
+  });
+  const topic = uniqueName('SlaveRead');
+  await cluster.createTopic(topic, 1);
+  await sendMany(t, cluster, topic, 20, 256, 'r');
+  await caughtUp(cluster.broker, slave.broker);
+  await waitUntil(
+    () => slave.broker.internals.topics.get(topic) !== undefined,
+    10000,
+    'the slave copies the new topic, seen in the records it replicates',
+  );
+  const client = createClient({
+    namesrvAddr: cluster.namesrvAddr,
+    clientIP: '127.0.0.1',
+    instanceName: uniqueName('reader'),
+    pollNameServerInterval: 100,
+  });
+  t.after(() => client.shutdown());
+  const consumer = await started(
+    t,
+    client.createPullConsumer({ consumerGroup: uniqueName('GID') }),
+  );
+  const queue = { topic, brokerName: 'broker-a', queueId: 0 };
+  const gets = (b: BrokerController): number =>
+    Number(b.internals.stats.runtimeInfo().msgGetTotalTodayNow);
+  const read = async (offset: number): Promise<{ from: string; next: number }> => {
+    const [m, s] = [gets(cluster.broker), gets(slave.broker)];
+    const r = await consumer.pull(queue, '*', offset, 4);
+    assert.equal(r.pullStatus, 'FOUND');
+    const from = gets(cluster.broker) > m ? 'master' : gets(slave.broker) > s ? 'slave' : '?';
+    return { from, next: r.nextBeginOffset };
+  };
+  const first = await read(0);
+  assert.equal(first.from, 'master', 'the first pull goes to the master');
+  const second = await read(first.next);
+  assert.equal(second.from, 'slave', 'the master sent the cold backlog to the slave');
+  const third = await read(second.next);
+  assert.equal(third.from, 'master', 'the slave sent the caught-up consumer back');
+  await cluster.broker.shutdown();
+  // Pulls fail until the client's route (refreshed every 100 ms) loses the master.
+  let fourth: { from: string } | undefined;
+  await waitUntil(
+    async () => (fourth = await read(third.next).catch(() => undefined)) !== undefined,
+    10000,
+    'a pull succeeds with the master down',
+  );
+  assert.equal(fourth?.from, 'slave', 'with the master down, the slave serves');
 });
